@@ -1,0 +1,70 @@
+"""Concurrent requests each get their own answer."""
+
+import threading
+import time
+
+N = 20
+
+
+def test_concurrent_requests_get_their_own_results(stack):
+    results = [None] * N
+    errors = []
+
+    def worker(i):
+        try:
+            results[i] = stack.execute(
+                "import sys, time\n"
+                "def main():\n"
+                f"    n = {i}\n"
+                "    data = sys.stdin.read()\n"
+                "    print('job', n)\n"
+                "    time.sleep(0.05)\n"
+                "    return {'n': n, 'square': n * n, 'stdin': data}\n",
+                stdin=f"input-{i}", timeout=30, memory_limit=256)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append((i, repr(e)))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(N)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    ids = set()
+    for i, r in enumerate(results):
+        assert r is not None, i
+        assert r.status == 200, (i, r)
+        body = r.json
+        assert body["status"] == "success", (i, r)
+        assert body["result"] == {"n": i, "square": i * i, "stdin": f"input-{i}"}, (i, body)
+        assert body["stdout"] == f"job {i}\n", (i, body)
+        assert body["request_id"] == r.request_id
+        ids.add(body["request_id"])
+    assert len(ids) == N
+
+
+def test_health_answers_while_busy(stack):
+    """/health does not wait for an execution slot."""
+    done = threading.Event()
+    slow = []
+
+    def run():
+        slow.append(stack.execute("import time\ndef main():\n    time.sleep(1.5)\n    return 1\n",
+                                  timeout=5))
+        done.set()
+
+    t = threading.Thread(target=run)
+    t.start()
+    try:
+        busy = []
+        for _ in range(10):
+            r = stack.get("/health", timeout=5)
+            assert r.status == 200, r
+            busy.append(r.json["slots"]["busy"])
+            if busy[-1] >= 1 or done.is_set():
+                break
+            time.sleep(0.1)
+        assert max(busy) >= 1, busy
+    finally:
+        t.join(30)
+    assert slow and slow[0].status == 200, slow
