@@ -1,0 +1,19 @@
+/* The endpoints.  Every dialect parses its own request and shapes its own
+ * answer, and all of them run code through dialect_run_job, the one job path. */
+#pragma once
+
+#include "../sandbox/job.h"
+#include "response.h"
+#include "service.h"
+#include "validate.h"
+
+/* Take a slot (or answer 503), run the job, give the slot back.  On a
+ * server-side failure fills resp (500/503) and returns < 0. */
+int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct http_response *resp);
+
+/* The error text of a failed outcome as /execute words it. */
+void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned memory_mb, const char *what,
+                        char *buf, size_t size);
+
+void dialect_execute(struct service *s, const char *body, size_t len, struct http_response *resp);
+void dialect_health(struct service *s, struct http_response *resp);

@@ -1,0 +1,246 @@
+/* sandrun-fcgi: the FastCGI front.  Start-up order matters:
+ *   1. settings (file, then command line), the listening socket
+ *   2. signal handlers, before FCGX_Init (which would install its own)
+ *   3. the service: policy, seccomp program and the spawner, forked while
+ *      this process has one thread
+ *   4. drop to the service user, then the thread pool
+ *   5. the main thread waits for SIGTERM/SIGINT, stops accepting, lets the
+ *      jobs in flight finish (each is bounded by its own deadline) and exits. */
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <fcgiapp.h>
+
+#include "listen.h"
+#include "log.h"
+#include "server.h"
+
+#ifndef SANDRUN_SYSCONFDIR
+#define SANDRUN_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG SANDRUN_SYSCONFDIR "/sandrun/sandrun.conf"
+
+static struct service service;
+static int listen_fd = -1;
+static volatile sig_atomic_t stopping;
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: sandrun-fcgi [--config FILE] [--listen PATH|HOST:PORT] [--SETTING VALUE]...\n"
+                "       sandrun-fcgi --help | --version\n\n"
+                "Serves the sandrun API over FastCGI.  The socket comes from --listen, from systemd\n"
+                "socket activation (LISTEN_FDS), or from fd 0 (spawn-fcgi, StandardInput=socket).\n"
+                "Settings are read from %s (or --config) and may be overridden one by one;\n"
+                "see sandrun.conf(5).  Settings:\n",
+                DEFAULT_CONFIG);
+        for (size_t i = 0; i < config_n_settings; i++)
+                fprintf(f, "  --%-20s %s (default: %s)\n", config_settings[i].name, config_settings[i].help,
+                        config_settings[i].def[0] ? config_settings[i].def : "empty");
+}
+
+static void *worker(void *arg)
+{
+        FCGX_Request rq;
+        if (FCGX_InitRequest(&rq, listen_fd, 0) != 0)
+                return NULL;
+        for (;;) {
+                /* libfcgi's accept is not safe to call from many threads at once
+                 * on every platform; its own threaded example serialises it */
+                static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+                pthread_mutex_lock(&accept_lock);
+                int r = stopping ? -1 : FCGX_Accept_r(&rq);
+                pthread_mutex_unlock(&accept_lock);
+                if (r < 0)
+                        break;
+                server_handle(&service, &rq);
+                FCGX_Finish_r(&rq);
+        }
+        FCGX_Free(&rq, 1);
+        return NULL;
+}
+
+static int drop_user(const char *name, struct sb_error *err)
+{
+        struct passwd *pw = getpwnam(name);
+        if (!pw)
+                return sb_failx(err, ENOENT, "user '%s' does not exist", name);
+        if (pw->pw_uid == 0)
+                return sb_failx(err, EPERM, "user '%s' is root", name);
+        if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+            setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+                return sb_fail(err, errno, "switch to user '%s'", name);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct config *c = &service.cfg;
+        struct sb_error err = { 0 };
+        const char *config_path = NULL;
+        int r;
+
+        config_defaults(c);
+
+        /* First pass: --config, --help, --version.  The file is read before
+         * the other options so the command line wins. */
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        usage(stdout);
+                        return 0;
+                }
+                if (strcmp(argv[i], "--version") == 0) {
+                        printf("sandrun-fcgi %s\n", PACKAGE_VERSION);
+                        return 0;
+                }
+                if (strcmp(argv[i], "--config") == 0) {
+                        if (i + 1 >= argc) {
+                                fprintf(stderr, "sandrun-fcgi: --config needs a file\n");
+                                return 2;
+                        }
+                        config_path = argv[++i];
+                }
+        }
+        if (config_path || access(DEFAULT_CONFIG, F_OK) == 0) {
+                if (config_load_file(c, config_path ? config_path : DEFAULT_CONFIG, &err) < 0) {
+                        fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
+                        return 2;
+                }
+        }
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--config") == 0) {
+                        i++;
+                        continue;
+                }
+                const char *name = argv[i];
+                const char *value = NULL;
+                if (strncmp(name, "--", 2) != 0) {
+                        fprintf(stderr, "sandrun-fcgi: unexpected argument '%s' (see --help)\n", name);
+                        return 2;
+                }
+                name += 2;
+                char key[64];
+                const char *eq = strchr(name, '=');
+                size_t kl = eq ? (size_t) (eq - name) : strlen(name);
+                if (kl >= sizeof(key)) {
+                        fprintf(stderr, "sandrun-fcgi: unknown option '%s'\n", argv[i]);
+                        return 2;
+                }
+                memcpy(key, name, kl);
+                key[kl] = 0;
+                for (char *p = key; *p; p++)
+                        if (*p == '-')
+                                *p = '_';
+                if (eq)
+                        value = eq + 1;
+                else if (i + 1 < argc)
+                        value = argv[++i];
+                else {
+                        fprintf(stderr, "sandrun-fcgi: --%s needs a value\n", key);
+                        return 2;
+                }
+                if (config_set(c, key, value, &err) < 0) {
+                        fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
+                        return 2;
+                }
+        }
+        if (config_finish(c, &err) < 0) {
+                fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
+                return 2;
+        }
+        log_set_level(c->log_level);
+
+        char desc[300];
+        int is_tcp = 0;
+        listen_fd = listen_socket(c, &is_tcp, desc, sizeof(desc), &err);
+        if (listen_fd < 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
+                return 1;
+        }
+
+        /* Signals: TERM and INT are taken by sigwait in the main thread, so
+         * every thread blocks them; SIGPIPE from a vanished peer is ignored. */
+        signal(SIGPIPE, SIG_IGN);
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+        if (getuid() != 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: it must start as root to set up sandboxes "
+                                    "(it drops to the 'user' setting afterwards)");
+                return 1;
+        }
+        r = service_start(&service, true, &err);
+        if (r < 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
+                service_stop(&service);
+                return 1;
+        }
+        if (c->user[0] && (r = drop_user(c->user, &err)) < 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
+                service_stop(&service);
+                return 1;
+        }
+
+        if (is_tcp)
+                setenv("FCGI_WEB_SERVER_ADDRS", c->web_server_addrs[0] ? c->web_server_addrs : "127.0.0.1", 1);
+        if (FCGX_Init() != 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: FCGX_Init failed");
+                service_stop(&service);
+                return 1;
+        }
+
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(f, "version", json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(f, "mode", json_object_new_string("cold"));
+        json_object_object_add(f, "socket", json_object_new_string(desc));
+        json_object_object_add(f, "slots", json_object_new_int64(c->slots));
+        json_object_object_add(f, "threads", json_object_new_int64(c->threads));
+        json_object_object_add(f, "queue_max", json_object_new_int64(c->queue_max));
+        json_object_object_add(f, "max_timeout_s", json_object_new_double(c->max_timeout_s));
+        json_object_object_add(f, "max_memory_mb", json_object_new_int64(c->max_memory_mb));
+        json_object_object_add(f, "job_uids", json_object_new_int64(c->job_uid_base));
+        struct json_object *libs = json_object_new_array();
+        for (size_t i = 0; i < service.n_libraries; i++)
+                json_object_array_add(libs, json_object_new_string(service.libraries[i]));
+        json_object_object_add(f, "libraries", libs);
+        log_json(LOG_INFO_, "sandrun-fcgi started", f);
+
+        pthread_t *threads = calloc(c->threads, sizeof(pthread_t));
+        unsigned started = 0;
+        for (; threads && started < c->threads; started++)
+                if (pthread_create(&threads[started], NULL, worker, NULL) != 0)
+                        break;
+        if (started == 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: no worker thread");
+                service_stop(&service);
+                return 1;
+        }
+
+        int sig = 0;
+        sigwait(&stop, &sig);
+        stopping = 1;
+        log_msg(LOG_INFO_, "sandrun-fcgi stopping on signal %d: finishing jobs in flight", sig);
+        /* Wakes every thread blocked in accept(); the ones running a job
+         * finish it (bounded by its deadline) and then see `stopping`. */
+        shutdown(listen_fd, SHUT_RDWR);
+        FCGX_ShutdownPending();
+        for (unsigned i = 0; i < started; i++)
+                pthread_join(threads[i], NULL);
+        free(threads);
+        service_stop(&service);
+        if (c->listen[0] == '/')
+                unlink(c->listen);
+        log_msg(LOG_INFO_, "sandrun-fcgi stopped");
+        return 0;
+}

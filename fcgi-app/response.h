@@ -1,0 +1,40 @@
+/* What a handler answers: an HTTP status, a JSON body, and what the log line
+ * should say about it.  The FastCGI front and the CLI both print these. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct http_response {
+        int status;
+        struct json_object *body;
+        unsigned retry_after;        /* seconds, 0 = no header */
+        const char *allow;           /* Allow header for 405 */
+        /* for the log line */
+        char reason[320];            /* why a 5xx happened: never sent to the client */
+        const char *exec_status;     /* success, error, timeout, ... or NULL when nothing ran */
+        double duration_ms, cpu_ms;
+        uint64_t max_rss_kb;
+        double timeout_s;
+        unsigned memory_mb;
+        bool ran;
+};
+
+void response_init(struct http_response *r);
+void response_free(struct http_response *r);
+/* {"error": msg} with the given status */
+void response_error(struct http_response *r, int status, const char *msg);
+/* The body as JSON text (owned by r->body). */
+const char *response_text(struct http_response *r, size_t *len);
+const char *http_reason(int status);
+
+/* A JSON string from bytes that may not be UTF-8: bad sequences become U+FFFD,
+ * so the response is always valid JSON. */
+struct json_object *json_text(const char *data, size_t len);
+/* A JSON value whose text is emitted as it is: used for a result the runner
+ * serialized, after it was checked to be one valid JSON value. */
+struct json_object *json_raw(const char *text, size_t len);
+/* Round a millisecond figure for output. */
+struct json_object *json_ms(double ms);

@@ -1,0 +1,170 @@
+/* One FastCGI request: read it (bounded), route it, answer it, log it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcgiapp.h>
+
+#include "dialects.h"
+#include "log.h"
+#include "server.h"
+
+static const char *param(FCGX_Request *rq, const char *name)
+{
+        const char *v = FCGX_GetParam(name, rq->envp);
+        return v ? v : "";
+}
+
+static void send_response(FCGX_Request *rq, struct http_response *resp, const char *request_id)
+{
+        size_t len;
+        const char *text = response_text(resp, &len);
+        FCGX_FPrintF(rq->out, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+        FCGX_FPrintF(rq->out, "Content-Type: application/json; charset=utf-8\r\n");
+        FCGX_FPrintF(rq->out, "Cache-Control: no-store\r\n");
+        if (request_id[0])
+                FCGX_FPrintF(rq->out, "X-Request-Id: %s\r\n", request_id);
+        if (resp->retry_after)
+                FCGX_FPrintF(rq->out, "Retry-After: %u\r\n", resp->retry_after);
+        if (resp->allow)
+                FCGX_FPrintF(rq->out, "Allow: %s\r\n", resp->allow);
+        FCGX_FPrintF(rq->out, "Content-Length: %zu\r\n\r\n", len + 1);
+        FCGX_PutStr(text, (int) len, rq->out);
+        FCGX_PutS("\n", rq->out);
+}
+
+/* The request id is nginx's $request_id: 32 hex digits.  Anything else is
+ * not echoed, so a header can never be injected through it. */
+static void clean_request_id(const char *in, char *out, size_t size)
+{
+        size_t n = 0;
+        for (; in[n] && n + 1 < size && n < 64; n++) {
+                char ch = in[n];
+                if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '-' ||
+                      ch == '_'))
+                        break;
+        }
+        if (in[n] != 0)
+                n = 0;
+        memcpy(out, in, n);
+        out[n] = 0;
+}
+
+static char *read_body(FCGX_Request *rq, size_t len)
+{
+        char *buf = malloc(len + 1);
+        if (!buf)
+                return NULL;
+        size_t got = 0;
+        while (got < len) {
+                int n = FCGX_GetStr(buf + got, (int) (len - got > 65536 ? 65536 : len - got), rq->in);
+                if (n <= 0)
+                        break;
+                got += (size_t) n;
+        }
+        if (got != len) {
+                free(buf);
+                return NULL;
+        }
+        buf[len] = 0;
+        return buf;
+}
+
+static const char EP_EXECUTE[] = "/execute";
+
+static void route(struct service *s, FCGX_Request *rq, const char *path, const char *method,
+                  struct http_response *resp, const char **endpoint)
+{
+        const struct config *c = &s->cfg;
+
+        if (strcmp(path, "/health") == 0 || strcmp(path, "/") == 0) {
+                *endpoint = path[1] ? "/health" : "/";
+                if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+                        response_error(resp, 405, "method not allowed: use GET");
+                        resp->allow = "GET, HEAD";
+                        return;
+                }
+                dialect_health(s, resp);
+                return;
+        }
+        if (strcmp(path, "/execute") == 0) {
+                *endpoint = EP_EXECUTE;
+                if (strcmp(method, "POST")) {
+                        response_error(resp, 405, "method not allowed: use POST");
+                        resp->allow = "POST";
+                        return;
+                }
+                if (!content_type_is_json(FCGX_GetParam("CONTENT_TYPE", rq->envp))) {
+                        response_error(resp, 415, "unsupported media type: send Content-Type: application/json");
+                        return;
+                }
+                const char *cl = param(rq, "CONTENT_LENGTH");
+                uint64_t len = 0;
+                if (cl[0] && parse_u64(cl, UINT64_MAX, &len) < 0) {
+                        response_error(resp, 400, "invalid Content-Length");
+                        return;
+                }
+                if (len > c->max_body_bytes) {
+                        response_error(resp, 413, "request body too large");
+                        return;
+                }
+                char *body = read_body(rq, (size_t) len);
+                if (!body) {
+                        response_error(resp, 400, "the request body ended early");
+                        return;
+                }
+                dialect_execute(s, body, (size_t) len, resp);
+                free(body);
+                return;
+        }
+        *endpoint = "other";
+        response_error(resp, 404, "not found");
+}
+
+void server_handle(struct service *s, FCGX_Request *rq)
+{
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+
+        char request_id[65], client[65];
+        clean_request_id(param(rq, "REQUEST_ID"), request_id, sizeof(request_id));
+        snprintf(client, sizeof(client), "%s", param(rq, "API_CLIENT"));
+
+        /* DOCUMENT_URI is nginx's normalized path without the query */
+        const char *path = param(rq, "DOCUMENT_URI");
+        if (!path[0])
+                path = param(rq, "SCRIPT_NAME");
+        const char *method = param(rq, "REQUEST_METHOD");
+
+        struct http_response resp;
+        response_init(&resp);
+        const char *endpoint = "other";
+        route(s, rq, path, method, &resp, &endpoint);
+        if (endpoint == EP_EXECUTE && resp.body && json_object_is_type(resp.body, json_type_object))
+                json_object_object_add(resp.body, "request_id", json_object_new_string(request_id));
+        send_response(rq, &resp, request_id);
+
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double total_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(f, "request_id", json_object_new_string(request_id));
+        json_object_object_add(f, "client", json_object_new_string(client));
+        json_object_object_add(f, "endpoint", json_object_new_string(endpoint));
+        json_object_object_add(f, "method", json_object_new_string(method));
+        json_object_object_add(f, "http_status", json_object_new_int(resp.status));
+        json_object_object_add(f, "total_ms", json_ms(total_ms));
+        if (resp.ran) {
+                json_object_object_add(f, "status", json_object_new_string(resp.exec_status ? resp.exec_status : ""));
+                json_object_object_add(f, "duration_ms", json_ms(resp.duration_ms));
+                json_object_object_add(f, "cpu_ms", json_ms(resp.cpu_ms));
+                json_object_object_add(f, "max_rss_kb", json_object_new_int64((int64_t) resp.max_rss_kb));
+        }
+        if (resp.timeout_s > 0) {
+                json_object_object_add(f, "timeout_s", json_object_new_double(resp.timeout_s));
+                json_object_object_add(f, "memory_mb", json_object_new_int64(resp.memory_mb));
+        }
+        if (resp.reason[0])
+                json_object_object_add(f, "reason", json_object_new_string(resp.reason));
+        log_json(resp.status >= 500 ? LOG_ERROR_ : LOG_INFO_, "request", f);
+        response_free(&resp);
+}

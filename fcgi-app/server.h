@@ -1,0 +1,7 @@
+#pragma once
+
+#include <fcgiapp.h>
+
+#include "service.h"
+
+void server_handle(struct service *s, FCGX_Request *rq);

@@ -1,0 +1,127 @@
+#include <ctype.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "service.h"
+
+/* The libraries are the operator's words, but they still end up in Python
+ * source: only dotted identifiers. */
+static bool library_name_ok(const char *name)
+{
+        if (!*name || *name == '.')
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_' && *p != '.')
+                        return false;
+        return true;
+}
+
+static int probe_libraries(struct service *s, struct sb_error *err)
+{
+        char script[4096] = "import importlib\ndef main():\n    ok = []\n";
+        size_t off = strlen(script);
+        for (size_t i = 0; i < s->cfg.n_libraries; i++) {
+                if (!library_name_ok(s->cfg.libraries[i]))
+                        return sb_failx(err, EINVAL, "library name '%s' is not a dotted identifier",
+                                        s->cfg.libraries[i]);
+                int n = snprintf(script + off, sizeof(script) - off,
+                                 "    try:\n        importlib.import_module('%s')\n        ok.append('%s')\n"
+                                 "    except Exception:\n        pass\n",
+                                 s->cfg.libraries[i], s->cfg.libraries[i]);
+                if (n < 0 || (size_t) n >= sizeof(script) - off)
+                        return sb_failx(err, E2BIG, "too many libraries");
+                off += (size_t) n;
+        }
+        snprintf(script + off, sizeof(script) - off, "    return ok\n");
+
+        struct sb_job_spec spec = {
+                .dialect = SB_DIALECT_EXECUTE,
+                .slot = 0,
+                .code = script,
+                .code_len = strlen(script),
+                .timeout_s = 120,
+                .memory_mb = s->cfg.max_memory_mb,
+                .max_stdout_bytes = 65536,
+                .max_stderr_bytes = 65536,
+                .max_result_bytes = 65536,
+        };
+        struct sb_outcome o;
+        int r = sb_job_run(&s->spawner, &spec, &o, err);
+        if (r < 0)
+                return r;
+        if (o.status == SB_SETUP_FAILED) {
+                r = sb_failx(err, -o.setup.code, "the sandbox could not be set up: %s", o.setup.msg);
+                goto out;
+        }
+        if (o.status != SB_SUCCESS) {
+                r = sb_failx(err, EIO, "the start-up check job ended with status %s: %.150s%.60s",
+                             sb_status_name(o.status), o.header ? o.header : "",
+                             o.err.data ? o.err.data : "");
+                goto out;
+        }
+        struct json_object *list = json_tokener_parse(o.result_json);
+        s->n_libraries = 0;
+        for (size_t i = 0; list && i < json_object_array_length(list) && i < CONFIG_MAX_LIST; i++)
+                snprintf(s->libraries[s->n_libraries++], sizeof(s->libraries[0]), "%s",
+                         json_object_get_string(json_object_array_get_idx(list, i)));
+        json_object_put(list);
+        r = 0;
+out:
+        sb_outcome_free(&o);
+        return r;
+}
+
+int service_start(struct service *s, bool probe, struct sb_error *err)
+{
+        struct config *c = &s->cfg;
+        int r;
+
+        pthread_mutex_init(&s->lock, NULL);
+        struct sb_policy *p = &s->policy;
+        memset(p, 0, sizeof(*p));
+        p->uid_base = c->job_uid_base;
+        p->gid = c->job_gid;
+        p->slots = c->slots;
+        p->tmp_bytes = (uint64_t) c->tmp_size_mb << 20;
+        p->file_size_bytes = (uint64_t) c->max_file_size_mb << 20;
+        p->max_open_files = c->max_open_files;
+        p->max_processes = c->max_processes;
+        snprintf(p->python, sizeof(p->python), "%s", c->python);
+        char runner[sizeof(c->runner)];
+        snprintf(runner, sizeof(runner), "%s", c->runner);
+        snprintf(p->runner_dir, sizeof(p->runner_dir), "%s", dirname(runner));
+
+        const char *extra[CONFIG_MAX_LIST + 1];
+        for (size_t i = 0; i < c->n_ro_paths; i++)
+                extra[i] = c->ro_paths[i];
+        extra[c->n_ro_paths] = NULL;
+        if ((r = sb_policy_prepare(p, extra, err)) < 0)
+                return r;
+        if ((r = slots_init(&s->slots, c->slots, c->queue_max, c->queue_wait_s)) < 0)
+                return sb_fail(err, -r, "slots");
+        if ((r = sb_spawner_start(p, &s->spawner, err)) < 0)
+                return r;
+        return probe ? probe_libraries(s, err) : 0;
+}
+
+void service_stop(struct service *s)
+{
+        sb_spawner_stop(&s->spawner);
+        sb_policy_release(&s->policy);
+        slots_destroy(&s->slots);
+}
+
+int service_run(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+{
+        int r = sb_job_run(&s->spawner, spec, o, err);
+        if (r == -EPIPE || r == -ETIMEDOUT) {
+                pthread_mutex_lock(&s->lock);
+                s->broken = true;
+                snprintf(s->broken_reason, sizeof(s->broken_reason), "%s", err->msg);
+                pthread_mutex_unlock(&s->lock);
+        }
+        return r;
+}

@@ -1,0 +1,65 @@
+/* The caller's side of a job: hand the script and stdin to the spawner,
+ * read stdout, stderr and the result channel concurrently with caps, and
+ * classify how the job ended.  Dialects only turn a `struct sb_outcome` into
+ * their own response. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "protocol.h"
+#include "spawner.h"
+
+enum sb_status {
+        SB_SUCCESS,          /* the runner reported success and a valid result */
+        SB_ERROR,            /* the code failed (no main, syntax, exception, bad result...) */
+        SB_TIMEOUT,          /* wall or CPU limit */
+        SB_MEMORY,           /* memory limit */
+        SB_OUTPUT_LIMIT,     /* the result was larger than max_result_bytes */
+        SB_KILLED,           /* died of a signal */
+        SB_SETUP_FAILED,     /* the sandbox could not be set up: a server error */
+};
+
+struct sb_job_spec {
+        enum sb_dialect dialect;
+        unsigned slot;
+        const char *code;
+        size_t code_len;
+        const char *stdin_data;
+        size_t stdin_len;
+        double timeout_s;             /* wall limit; CPU limit is the same, rounded up */
+        uint64_t memory_mb;
+        uint64_t max_stdout_bytes;
+        uint64_t max_stderr_bytes;
+        uint64_t max_result_bytes;
+        const char *handler;          /* /invoke */
+};
+
+struct sb_buf {
+        char *data;
+        size_t len;
+        size_t cap;                   /* bytes kept at most; the rest is read and dropped */
+        bool truncated;
+        bool eof;
+};
+
+struct sb_outcome {
+        enum sb_status status;
+        struct sb_buf out, err, result;
+        char runner_status[24];       /* the runner's own status word */
+        char *header;                 /* runner's JSON header (status, error, traceback...) or NULL */
+        const char *result_json;      /* points into result.data: the raw JSON value, or NULL */
+        size_t result_json_len;
+        int signal;                   /* SB_KILLED: the signal */
+        int exit_code;                /* exit status when the runner exited without a header */
+        double duration_ms, cpu_ms;
+        uint64_t max_rss_kb;
+        struct sb_error setup;        /* SB_SETUP_FAILED: why (goes to the log, not the client) */
+};
+
+int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struct sb_outcome *o,
+               struct sb_error *err);
+void sb_outcome_free(struct sb_outcome *o);
+const char *sb_status_name(enum sb_status s);

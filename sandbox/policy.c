@@ -1,0 +1,95 @@
+/* Start-up work: everything a job needs that does not depend on the request
+ * is decided here once, so the request path only applies a ready plan. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "policy.h"
+
+/* The top of a merged-/usr Debian system: /usr itself, and the compatibility
+ * links (or, on an unmerged system, directories) next to it. */
+static const char *const base_paths[] = {
+        "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+};
+
+static int plan_add(struct sb_policy *p, const char *path, struct sb_error *err)
+{
+        struct stat st;
+        if (lstat(path, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0;       /* optional: absent on this host */
+                return sb_fail(err, errno, "stat %s", path);
+        }
+        if (p->n_mounts >= SB_MAX_PATHS)
+                return sb_failx(err, E2BIG, "more than %d read-only paths", SB_MAX_PATHS);
+        if (strlen(path) >= sizeof(p->mounts[0].source) || path[0] != '/')
+                return sb_failx(err, EINVAL, "bad read-only path '%s'", path);
+        if (strstr(path, "/.."))
+                return sb_failx(err, EINVAL, "read-only path '%s' must not contain '..'", path);
+
+        struct sb_mount *m = &p->mounts[p->n_mounts];
+        memset(m, 0, sizeof(*m));
+        snprintf(m->source, sizeof(m->source), "%s", path);
+        snprintf(m->target, sizeof(m->target), "%s", path);
+        if (S_ISLNK(st.st_mode)) {
+                ssize_t n = readlink(path, m->link, sizeof(m->link) - 1);
+                if (n < 0)
+                        return sb_fail(err, errno, "readlink %s", path);
+                m->link[n] = 0;
+                m->kind = SB_MOUNT_SYMLINK;
+        } else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+                m->kind = SB_MOUNT_BIND_RO;
+                m->is_dir = S_ISDIR(st.st_mode);
+        } else {
+                return sb_failx(err, EINVAL, "read-only path '%s' is neither a file, a directory nor a symlink", path);
+        }
+        p->n_mounts++;
+        return 0;
+}
+
+int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct sb_error *err)
+{
+        int r;
+
+        p->n_mounts = 0;
+        for (size_t i = 0; i < ELEMENTSOF(base_paths); i++)
+                if ((r = plan_add(p, base_paths[i], err)) < 0)
+                        return r;
+        for (size_t i = 0; extra_ro && extra_ro[i]; i++) {
+                /* Only what can't leak: nothing under the paths that hold
+                 * secrets or the service's own state may be shown. */
+                static const char *const refused[] = { "/etc/shadow", "/etc/gshadow", "/etc/sandrun",
+                                                       "/etc/nginx", "/etc/ssl/private", "/root", "/home",
+                                                       "/run", "/var", "/proc", "/sys", "/dev", "/tmp" };
+                for (size_t j = 0; j < ELEMENTSOF(refused); j++) {
+                        size_t l = strlen(refused[j]);
+                        if (strncmp(extra_ro[i], refused[j], l) == 0 &&
+                            (extra_ro[i][l] == 0 || extra_ro[i][l] == '/'))
+                                return sb_failx(err, EPERM, "read-only path '%s' is refused: it may hold secrets or host state",
+                                                extra_ro[i]);
+                }
+                if (strcmp(extra_ro[i], "/etc") == 0 || strcmp(extra_ro[i], "/") == 0)
+                        return sb_failx(err, EPERM, "read-only path '%s' is refused: too broad", extra_ro[i]);
+                if ((r = plan_add(p, extra_ro[i], err)) < 0)
+                        return r;
+        }
+
+        if (access(p->python, X_OK) < 0)
+                return sb_fail(err, errno, "python interpreter %s", p->python);
+        char runner[PATH_MAX];
+        snprintf(runner, sizeof(runner), "%s/runner.py", p->runner_dir);
+        if (access(runner, R_OK) < 0)
+                return sb_fail(err, errno, "runner %s", runner);
+
+        return sb_seccomp_compile(p, err);
+}
+
+void sb_policy_release(struct sb_policy *p)
+{
+        free(p->filter);
+        p->filter = NULL;
+        p->filter_len = 0;
+}

@@ -1,0 +1,92 @@
+/* What a child is allowed: everything here is decided once at start-up
+ * (sb_policy_prepare) so that a job only applies a ready plan. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+#include "error.h"
+
+#define SB_MAX_PATHS 64
+#define SB_HOSTNAME "sandrun"
+
+/* One entry of the mount plan for the new root. */
+enum sb_mount_kind {
+        SB_MOUNT_BIND_RO,      /* read-only, nosuid, nodev bind of a host path (recursive) */
+        SB_MOUNT_SYMLINK,      /* a symlink copied from the host (merged /usr) */
+};
+
+struct sb_mount {
+        enum sb_mount_kind kind;
+        char source[256];      /* host path */
+        char target[256];      /* path inside the new root */
+        char link[256];        /* SB_MOUNT_SYMLINK: the link's target */
+        bool is_dir;
+};
+
+struct sb_policy {
+        /* identity: job uid = uid_base + slot, so concurrent jobs never share
+         * what one uid shares (RLIMIT_NPROC, keyrings, signals) */
+        uid_t uid_base;
+        gid_t gid;
+        unsigned slots;
+
+        /* limits that do not change per request */
+        uint64_t tmp_bytes;          /* size of the private /tmp */
+        uint64_t file_size_bytes;    /* RLIMIT_FSIZE */
+        unsigned max_open_files;     /* RLIMIT_NOFILE */
+        unsigned max_processes;      /* RLIMIT_NPROC (per slot uid) */
+
+        /* what runs */
+        char python[256];            /* interpreter path, same inside and outside */
+        char runner_dir[256];        /* host dir holding runner.py, shown at /sandrun */
+
+        /* the mount plan, computed once */
+        struct sb_mount mounts[SB_MAX_PATHS];
+        size_t n_mounts;
+
+        /* the seccomp program, compiled once */
+        struct sock_filter *filter;
+        unsigned short filter_len;
+};
+
+/* Per-job parameters, given by the caller. */
+struct sb_job_limits {
+        unsigned slot;
+        uint64_t memory_bytes;       /* RLIMIT_AS */
+        unsigned cpu_seconds;        /* RLIMIT_CPU soft; hard is one more */
+};
+
+/* Compute the mount plan from the host and compile the seccomp filter.
+ * extra_ro: NULL-terminated list of additional host paths (files or dirs)
+ * to show read-only at the same path, e.g. /etc/alternatives. */
+int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct sb_error *err);
+void sb_policy_release(struct sb_policy *p);
+
+/* Confine the calling process, which must be the first process of fresh
+ * pid, mount, net, ipc, uts and cgroup namespaces (see sb_clone_job).
+ * The steps run in this order, one file each:
+ *   step1_namespaces.c  (the clone itself, done by the spawner)
+ *   step2_fds.c         only the job's fds survive, on fixed numbers
+ *   step3_mounts.c      fresh read-only root, /dev, /proc, private /tmp, pivot_root
+ *   step4_identity.c    hostname, unprivileged uid/gid, no groups, no capabilities, no_new_privs
+ *   step5_limits.c      rlimits
+ *   step6_seccomp.c     the filter, last
+ * On success the process is confined; on failure it must _exit. */
+int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
+                  const int job_fds[], size_t n_job_fds, struct sb_error *err);
+
+/* steps, exposed for the unit tests and for sandbox_enter */
+pid_t sb_clone_job(void);
+int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);
+int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err);
+int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);
+int sb_limits_apply(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err);
+int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err);
+int sb_seccomp_load(const struct sb_policy *p, struct sb_error *err);
+
+/* The environment a job gets: an explicit allow-list, nothing inherited. */
+extern char *const sb_job_environ[];

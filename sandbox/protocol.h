@@ -1,0 +1,59 @@
+/* The messages between a job's caller (a sandrun-fcgi thread or the CLI) and
+ * the spawner.  One SOCK_SEQPACKET message per job carries the request and,
+ * with SCM_RIGHTS, the job's fds; the reply comes back on a socket made for
+ * that job alone, so concurrent callers never read each other's answers. */
+#pragma once
+
+#include <stdint.h>
+
+#define SB_PROTO_MAGIC 0x73616e64u   /* "sand" */
+
+/* The order of the fds sent with a request; in the child they land on these
+ * numbers (see step2_fds.c). */
+enum {
+        SB_FD_STDIN = 0,
+        SB_FD_STDOUT = 1,
+        SB_FD_STDERR = 2,
+        SB_FD_SCRIPT = 3,     /* memfd holding the user's code */
+        SB_FD_RESULT = 4,     /* pipe: the runner's framed answer */
+        SB_FD_REPLY = 5,      /* the job's reply socket; closed before user code runs */
+        SB_N_JOB_FDS = 6,
+};
+
+enum sb_dialect {
+        SB_DIALECT_EXECUTE = 1,   /* script with main() */
+        SB_DIALECT_RUN = 2,       /* plain code */
+        SB_DIALECT_INVOKE = 3,    /* module.function(event, context) */
+};
+
+struct sb_job_request {
+        uint32_t magic;
+        uint32_t dialect;
+        uint32_t slot;
+        uint32_t wall_ms;
+        uint32_t cpu_seconds;
+        uint32_t pad;
+        uint64_t memory_bytes;
+        uint64_t max_result_bytes;
+        char handler[128];        /* /invoke: "module.function", validated by the caller */
+};
+
+enum sb_reply_kind {
+        SB_REPLY_SETUP_FAILED = 1,   /* sent by the child: the sandbox could not be set up */
+        SB_REPLY_DONE = 2,           /* sent by the spawner after wait4 */
+        SB_REPLY_REFUSED = 3,        /* the spawner could not start the job at all */
+};
+
+struct sb_job_reply {
+        uint32_t magic;
+        uint32_t kind;
+        int32_t error;               /* negative errno for SETUP_FAILED/REFUSED */
+        int32_t wstatus;             /* wait4 status for DONE */
+        uint32_t timed_out;          /* the wall-clock deadline killed the job */
+        uint32_t pad;
+        uint64_t wall_us;
+        uint64_t utime_us;
+        uint64_t stime_us;
+        uint64_t maxrss_kb;
+        char msg[256];
+};

@@ -1,0 +1,254 @@
+"""sandrun's in-sandbox runner.
+
+Runs inside the confined child, after every sandbox step: the process is
+already unprivileged, namespaced, limited and filtered.  It reads the user's
+code from fd 3, runs it in the way the request's dialect asks, and writes its
+answer on fd 4 as one frame:
+
+    b"<status> <header length>\\n" + header JSON + result JSON
+
+The status word is what the service classifies on; the header carries the
+error text and traceback; the result JSON is passed through to the client
+as it is.  stdout and stderr are the job's own pipes, read by the service.
+
+Usage: runner.py execute|run|invoke MAX_RESULT_BYTES [module.function]
+"""
+
+import json
+import os
+import sys
+import traceback
+
+SCRIPT_FD = 3
+RESULT_FD = 4
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def send(status, header=None, result=b""):
+    """Write the one frame and close the channel, so nothing after it counts."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    head = json.dumps(header or {}).encode()
+    try:
+        _write_all(RESULT_FD, b"%s %d\n" % (status.encode(), len(head)) + head + result)
+        os.close(RESULT_FD)
+    except OSError:
+        pass
+
+
+def read_code():
+    chunks = []
+    while True:
+        b = os.read(SCRIPT_FD, 1 << 20)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(SCRIPT_FD)
+    # the service only sends text it decoded from JSON, so this is valid UTF-8
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def register_source(filename, source):
+    """Let tracebacks show the user's lines, as for a file on disk."""
+    import linecache
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+def user_traceback(exc, filename):
+    """The traceback from the user's first frame on: runner frames are noise."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def user_line(exc, filename):
+    """The line of the innermost frame that belongs to the user's code."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None and isinstance(exc, SyntaxError):
+        line = exc.lineno
+    return line
+
+
+def exception_text(exc):
+    msg = str(exc)
+    return "%s: %s" % (type(exc).__name__, msg) if msg else type(exc).__name__
+
+
+def encode_result(value, max_bytes, what):
+    """JSON text of the value, or a (status, header) pair saying why not."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, OverflowError, RecursionError) as e:
+        return None, ("error", {"error": "%s must return a JSON-serializable value: %s" % (what, e)})
+    data = text.encode()
+    if len(data) > max_bytes:
+        return None, ("output_limit", {
+            "error": "Result is %d bytes, over the %d-byte limit" % (len(data), max_bytes)})
+    return data, None
+
+
+def compile_user(source, filename):
+    try:
+        return compile(source, filename, "exec", dont_inherit=True), None
+    except SyntaxError as e:
+        msg = e.msg if e.msg else str(e)
+        line = e.lineno if e.lineno is not None else 0
+        return None, (msg, line, "".join(traceback.format_exception_only(type(e), e)))
+    except ValueError as e:  # e.g. source code string cannot contain null bytes
+        return None, (str(e), 0, "ValueError: %s\n" % e)
+
+
+# -- POST /execute: a script with a top-level main() ---------------------------
+
+def run_execute(source, max_result):
+    filename = "script.py"
+    register_source(filename, source)
+    code, syntax = compile_user(source, filename)
+    if syntax:
+        msg, line, _ = syntax
+        return send("error", {"error": "SyntaxError: %s (line %d)" % (msg, line)})
+    namespace = {"__name__": "__sandrun__", "__file__": filename, "__builtins__": __builtins__}
+    try:
+        exec(code, namespace)
+        main = namespace.get("main")
+        if not callable(main):
+            return send("error", {"error": "Script must contain a 'def main()' function"})
+        value = main()
+    except MemoryError:
+        return send("memory_exceeded", {"error": "MemoryError"})
+    except BaseException as e:  # SystemExit and KeyboardInterrupt are the script's failures too
+        return send("error", {"error": exception_text(e), "traceback": user_traceback(e, filename)})
+    try:
+        data, failure = encode_result(value, max_result, "main()")
+    except MemoryError:
+        return send("memory_exceeded", {"error": "MemoryError"})
+    if failure:
+        return send(*failure)
+    return send("success", {}, data)
+
+
+# -- POST /run: plain code -----------------------------------------------------
+
+def run_plain(source, max_result):
+    filename = "main.py"
+    register_source(filename, source)
+    code, syntax = compile_user(source, filename)
+    if syntax:
+        msg, line, text = syntax
+        sys.stderr.write(text)
+        return send("error", {"error": "SyntaxError on line %d" % line})
+    namespace = {"__name__": "__main__", "__file__": filename, "__builtins__": __builtins__}
+    try:
+        exec(code, namespace)
+    except MemoryError:
+        return send("memory_exceeded", {"error": "MemoryError"})
+    except SystemExit as e:
+        if e.code in (None, 0):
+            return send("success", {}, b"null")
+        sys.stderr.write(user_traceback(e, filename))
+        return send("error", {"error": "SystemExit with status %s" % (e.code,)})
+    except BaseException as e:
+        sys.stderr.write(user_traceback(e, filename))
+        line = user_line(e, filename)
+        where = " on line %d" % line if line else ""
+        return send("error", {"error": "%s%s" % (type(e).__name__, where)})
+    return send("success", {}, b"null")
+
+
+# -- POST /invoke: module.function(event, context) -----------------------------
+
+def run_invoke(source, max_result, handler):
+    import logging
+    import types
+
+    module_name, _, function_name = handler.partition(".")
+    filename = module_name + ".py"
+    register_source(filename, source)
+
+    # One stream in write order: stdout, stderr and logging records all land
+    # in the job's stdout pipe, unbuffered, so their order is the order written.
+    os.dup2(1, 2)
+    stream = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    sys.stdout = sys.stderr = stream
+    logging.basicConfig(level=logging.INFO, stream=stream, format="%(levelname)s:%(name)s:%(message)s")
+
+    try:
+        payload = json.loads(sys.stdin.read() or "{}")
+    except ValueError:
+        payload = {}
+    event = payload.get("event", {})
+    context = payload.get("context", {})
+    # the event came on stdin; the handler gets an empty one like any function
+    sys.stdin = open(os.devnull)
+
+    code, syntax = compile_user(source, filename)
+    if syntax:
+        _, _, text = syntax
+        return send("error", {"error": text})
+    module = types.ModuleType(module_name)
+    module.__file__ = filename
+    sys.modules[module_name] = module
+    try:
+        exec(code, module.__dict__)
+        func = getattr(module, function_name, None)
+        if not callable(func):
+            return send("error", {"error": "handler '%s' not found: module '%s' has no function '%s'"
+                                  % (handler, module_name, function_name), "missing_handler": True})
+        value = func(event, context)
+    except MemoryError:
+        return send("memory_exceeded", {"error": "MemoryError"})
+    except BaseException as e:
+        return send("error", {"error": user_traceback(e, filename)})
+    try:
+        data, failure = encode_result(value, max_result, "the handler")
+    except MemoryError:
+        return send("memory_exceeded", {"error": "MemoryError"})
+    if failure:
+        return send(*failure)
+    return send("success", {}, data)
+
+
+def main():
+    dialect = sys.argv[1] if len(sys.argv) > 1 else "execute"
+    max_result = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 20
+    handler = sys.argv[3] if len(sys.argv) > 3 else ""
+    source = read_code()
+    # Output as it is written, so what a script printed before a timeout or
+    # a crash still reaches the client.
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.reconfigure(line_buffering=True, errors="backslashreplace")
+        except Exception:
+            pass
+    if dialect == "run":
+        run_plain(source, max_result)
+    elif dialect == "invoke":
+        run_invoke(source, max_result, handler)
+    else:
+        run_execute(source, max_result)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        # Threads the script left running must not hold the job open: the
+        # answer is written, the job is over.
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+/* The spawner's loop: receive a job with its fds, clone the confined child,
+ * keep the wall clock, reap with wait4 and report.  It parses nothing of the
+ * user's input: the script and stdin travel as fds it never reads. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+#include "cleanup.h"
+#include "spawner.h"
+
+#define MAX_JOBS 1024
+#define SETUP_FAILED_EXIT 125
+
+struct running {
+        pid_t pid;
+        int reply_fd;
+        uint64_t start_ns;
+        uint64_t deadline_ns;
+        bool timed_out;
+};
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static void send_reply(int fd, const struct sb_job_reply *r)
+{
+        /* MSG_NOSIGNAL: a caller that went away must not kill the spawner */
+        (void) !send(fd, r, sizeof(*r), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void report(int fd, enum sb_reply_kind kind, const struct sb_error *e)
+{
+        struct sb_job_reply r = { .magic = SB_PROTO_MAGIC, .kind = kind, .error = e->code };
+        snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
+        send_reply(fd, &r);
+}
+
+static const char *dialect_name(uint32_t d)
+{
+        switch (d) {
+        case SB_DIALECT_RUN: return "run";
+        case SB_DIALECT_INVOKE: return "invoke";
+        default: return "execute";
+        }
+}
+
+/* In the child: confine, then become the runner.  Never returns. */
+static void __attribute__((noreturn))
+child_main(const struct sb_policy *p, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS])
+{
+        struct sb_error err = { 0 };
+        struct sb_job_limits lim = {
+                .slot = req->slot,
+                .memory_bytes = req->memory_bytes,
+                .cpu_seconds = req->cpu_seconds,
+        };
+        char max_result[32];
+        char handler[sizeof(req->handler)];
+
+        snprintf(max_result, sizeof(max_result), "%llu", (unsigned long long) req->max_result_bytes);
+        memcpy(handler, req->handler, sizeof(handler));
+        handler[sizeof(handler) - 1] = 0;
+
+        int reply = fds[SB_FD_REPLY];
+        if (sandbox_enter(p, &lim, fds, SB_N_JOB_FDS, &err) < 0) {
+                /* fds may have moved: after step 2 the reply socket is fd 5 */
+                report(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, SB_REPLY_SETUP_FAILED, &err);
+                _exit(SETUP_FAILED_EXIT);
+        }
+        /* the reply socket stays open only until exec succeeds */
+        fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
+
+        char *const argv[] = { "python3", "-I", "-B", "/sandrun/runner.py", (char *) dialect_name(req->dialect),
+                               max_result, handler, NULL };
+        execve(p->python, argv, sb_job_environ);
+        sb_fail(&err, errno, "execve %s", p->python);
+        report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
+        _exit(SETUP_FAILED_EXIT);
+}
+
+static int recv_job(int ctl, struct sb_job_request *req, int fds[SB_N_JOB_FDS])
+{
+        union {
+                char buf[CMSG_SPACE(sizeof(int) * SB_N_JOB_FDS)];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = { .iov_base = req, .iov_len = sizeof(*req) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+
+        for (int i = 0; i < SB_N_JOB_FDS; i++)
+                fds[i] = -1;
+        ssize_t n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
+        if (n <= 0)
+                return n == 0 ? 0 : -errno;
+        int nfds = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < k; i++) {
+                        int fd;
+                        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                        if (nfds < SB_N_JOB_FDS)
+                                fds[nfds++] = fd;
+                        else
+                                close(fd);
+                }
+        }
+        if ((size_t) n != sizeof(*req) || req->magic != SB_PROTO_MAGIC || nfds != SB_N_JOB_FDS ||
+            (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+                for (int i = 0; i < SB_N_JOB_FDS; i++)
+                        if (fds[i] >= 0)
+                                close(fds[i]);
+                return -EBADMSG;
+        }
+        return 1;
+}
+
+static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n_jobs,
+                      const struct sb_job_request *req, int fds[SB_N_JOB_FDS])
+{
+        struct sb_error err = { 0 };
+
+        if (*n_jobs >= MAX_JOBS || req->slot >= p->slots) {
+                sb_failx(&err, EAGAIN, "spawner cannot take job (slot %u, %zu running)", req->slot, *n_jobs);
+                report(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
+                goto close_all;
+        }
+        uint64_t start = now_ns();
+        pid_t pid = sb_clone_job();
+        if (pid < 0) {
+                sb_fail(&err, errno, "clone job");
+                report(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
+                goto close_all;
+        }
+        if (pid == 0)
+                child_main(p, req, fds);
+
+        jobs[*n_jobs] = (struct running) {
+                .pid = pid,
+                .reply_fd = fds[SB_FD_REPLY],
+                .start_ns = start,
+                .deadline_ns = start + (uint64_t) req->wall_ms * 1000000ull,
+        };
+        (*n_jobs)++;
+        for (int i = 0; i < SB_N_JOB_FDS; i++)
+                if (i != SB_FD_REPLY)
+                        close(fds[i]);
+        return;
+close_all:
+        for (int i = 0; i < SB_N_JOB_FDS; i++)
+                close(fds[i]);
+}
+
+static void reap(struct running *jobs, size_t *n_jobs)
+{
+        for (;;) {
+                int st;
+                struct rusage ru;
+                pid_t pid = wait4(-1, &st, WNOHANG, &ru);
+                if (pid <= 0)
+                        return;
+                for (size_t i = 0; i < *n_jobs; i++) {
+                        if (jobs[i].pid != pid)
+                                continue;
+                        struct sb_job_reply r = {
+                                .magic = SB_PROTO_MAGIC,
+                                .kind = SB_REPLY_DONE,
+                                .wstatus = st,
+                                .timed_out = jobs[i].timed_out,
+                                .wall_us = (now_ns() - jobs[i].start_ns) / 1000,
+                                .utime_us = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec,
+                                .stime_us = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec,
+                                .maxrss_kb = (uint64_t) ru.ru_maxrss,
+                        };
+                        send_reply(jobs[i].reply_fd, &r);
+                        close(jobs[i].reply_fd);
+                        jobs[i] = jobs[--(*n_jobs)];
+                        break;
+                }
+        }
+}
+
+static void __attribute__((noreturn)) spawner_main(const struct sb_policy *p, int ctl, pid_t parent)
+{
+        static struct running jobs[MAX_JOBS];
+        size_t n_jobs = 0;
+
+        /* The spawner lives exactly as long as its caller. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != parent)
+                _exit(0);
+        prctl(PR_SET_NAME, "sandrun-spawn", 0, 0, 0);
+
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        /* SIGTERM and SIGINT go to the service's process group; the service
+         * decides when jobs end, by closing our channel. */
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0)
+                _exit(1);
+
+        for (;;) {
+                uint64_t now = now_ns();
+                int timeout = -1;
+                for (size_t i = 0; i < n_jobs; i++) {
+                        if (jobs[i].timed_out)
+                                continue;
+                        if (jobs[i].deadline_ns <= now) {
+                                /* pid 1 of the job's namespace: its death takes every
+                                 * process of the job with it */
+                                kill(jobs[i].pid, SIGKILL);
+                                jobs[i].timed_out = true;
+                                continue;
+                        }
+                        uint64_t ms = (jobs[i].deadline_ns - now + 999999) / 1000000;
+                        if (timeout < 0 || ms < (uint64_t) timeout)
+                                timeout = ms > 60000 ? 60000 : (int) ms;
+                }
+
+                struct pollfd pfd[2] = { { .fd = ctl, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+                if (poll(pfd, 2, timeout) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (pfd[1].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                ;
+                        reap(jobs, &n_jobs);
+                }
+                if (pfd[0].revents & POLLIN) {
+                        struct sb_job_request req;
+                        int fds[SB_N_JOB_FDS];
+                        int r = recv_job(ctl, &req, fds);
+                        if (r == 0)
+                                break;          /* the caller closed the channel */
+                        if (r > 0)
+                                start_job(p, jobs, &n_jobs, &req, fds);
+                } else if (pfd[0].revents & (POLLHUP | POLLERR)) {
+                        break;
+                }
+        }
+
+        /* The caller is gone or stopping: nothing of ours may outlive it. */
+        for (size_t i = 0; i < n_jobs; i++)
+                kill(jobs[i].pid, SIGKILL);
+        while (n_jobs > 0) {
+                int st;
+                struct rusage ru;
+                pid_t pid = wait4(-1, &st, 0, &ru);
+                if (pid < 0)
+                        break;
+                for (size_t i = 0; i < n_jobs; i++)
+                        if (jobs[i].pid == pid) {
+                                close(jobs[i].reply_fd);
+                                jobs[i] = jobs[--n_jobs];
+                                break;
+                        }
+        }
+        _exit(0);
+}
+
+int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return sb_fail(err, errno, "socketpair");
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                return sb_fail(err, e, "fork spawner");
+        }
+        if (pid == 0) {
+                close(sv[0]);
+                /* keep stderr (sanitizer reports), the channel and nothing else */
+                if (sv[1] != 3) {
+                        if (dup3(sv[1], 3, O_CLOEXEC) < 0)
+                                _exit(1);
+                }
+                close_range(4, ~0U, 0);
+                int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (devnull >= 0) {
+                        dup2(devnull, 0);
+                        dup2(devnull, 1);
+                        if (devnull > 2)
+                                close(devnull);
+                }
+                spawner_main(p, 3, parent);
+        }
+        close(sv[1]);
+        s->pid = pid;
+        s->fd = sv[0];
+        return 0;
+}
+
+void sb_spawner_stop(struct sb_spawner *s)
+{
+        if (s->fd >= 0) {
+                close(s->fd);
+                s->fd = -1;
+        }
+        if (s->pid > 0) {
+                int st;
+                while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+                        ;
+                s->pid = 0;
+        }
+}

@@ -1,0 +1,21 @@
+/* The spawner: a single-threaded process, started before the caller creates
+ * any thread, that forks (clones) one confined child per job.  fork() in a
+ * multithreaded program may leave the child with a lock held by a thread that
+ * does not exist there; keeping every fork in this process removes that class
+ * of bug. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "policy.h"
+#include "protocol.h"
+
+struct sb_spawner {
+        pid_t pid;
+        int fd;               /* SOCK_SEQPACKET to the spawner */
+};
+
+/* Fork the spawner.  Call while the caller is single-threaded. */
+int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err);
+/* Close the channel (the spawner then kills what still runs and exits) and reap it. */
+void sb_spawner_stop(struct sb_spawner *s);

@@ -1,0 +1,215 @@
+/* Step 3: a fresh root made only of what Python needs.
+ *
+ * Built on a tmpfs in the job's own mount namespace, then made the root with
+ * pivot_root and the host's tree detached, so nothing of /home, /root, /run,
+ * /var, the service's sockets or the source tree is reachable.  Every bind is
+ * read-only, nosuid and nodev recursively (mount_setattr with AT_RECURSIVE):
+ * a plain MS_REMOUNT|MS_RDONLY only changes the top mount and leaves
+ * submounts writable.  The only writable place is the private, size-limited
+ * /tmp; /dev/shm points into it, so shared memory is private and counted in
+ * the same limit. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "policy.h"
+
+/* The root is built where the host's /tmp is mounted over in this private
+ * namespace: it always exists, and the host never sees the tmpfs. */
+#define NEWROOT "/tmp"
+
+static int mkdir_p_in_root(const char *target, mode_t mode, struct sb_error *err)
+{
+        char path[512];
+        if (snprintf(path, sizeof(path), NEWROOT "%s", target) >= (int) sizeof(path))
+                return sb_failx(err, ENAMETOOLONG, "path %s", target);
+        for (char *s = path + strlen(NEWROOT) + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        return sb_fail(err, errno, "mkdir %s", path);
+                *s = '/';
+        }
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return sb_fail(err, errno, "mkdir %s", path);
+        return 0;
+}
+
+static int touch_in_root(const char *target, struct sb_error *err)
+{
+        char path[512];
+        int r;
+        const char *slash = strrchr(target, '/');
+        if (slash && slash != target) {
+                char dir[256];
+                snprintf(dir, sizeof(dir), "%.*s", (int) (slash - target), target);
+                if ((r = mkdir_p_in_root(dir, 0755, err)) < 0)
+                        return r;
+        }
+        snprintf(path, sizeof(path), NEWROOT "%s", target);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return sb_fail(err, errno, "create %s", path);
+        return 0;
+}
+
+static int write_in_root(const char *target, const char *content, struct sb_error *err)
+{
+        char path[512];
+        snprintf(path, sizeof(path), NEWROOT "%s", target);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return sb_fail(err, errno, "create %s", path);
+        size_t len = strlen(content);
+        if (write(fd, content, len) != (ssize_t) len)
+                return sb_fail(err, errno, "write %s", path);
+        return 0;
+}
+
+/* Bind `source` at `target` in the new root, read-only, nosuid and nodev all
+ * the way down. */
+static int bind_ro(const char *source, const char *target, bool is_dir, struct sb_error *err)
+{
+        char path[512];
+        int r = is_dir ? mkdir_p_in_root(target, 0755, err) : touch_in_root(target, err);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), NEWROOT "%s", target);
+        if (mount(source, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return sb_fail(err, errno, "bind %s", source);
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                .propagation = MS_PRIVATE,
+        };
+        if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof(attr)) < 0)
+                return sb_fail(err, errno, "make %s read-only", target);
+        return 0;
+}
+
+static int symlink_in_root(const char *link, const char *target, struct sb_error *err)
+{
+        char path[512];
+        snprintf(path, sizeof(path), NEWROOT "%s", target);
+        if (symlink(link, path) < 0)
+                return sb_fail(err, errno, "symlink %s", path);
+        return 0;
+}
+
+static int make_etc(uid_t uid, gid_t gid, struct sb_error *err)
+{
+        char passwd[256], group[128];
+        int r;
+
+        /* Just enough for getpwuid() and getpass.getuser() to answer; no
+         * host account, hash or service name is visible. */
+        snprintf(passwd, sizeof(passwd),
+                 "root:x:0:0:root:/:/usr/sbin/nologin\n"
+                 "sandbox:x:%u:%u:sandbox:/tmp:/usr/sbin/nologin\n"
+                 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+                 (unsigned) uid, (unsigned) gid);
+        snprintf(group, sizeof(group), "root:x:0:\nsandbox:x:%u:\nnogroup:x:65534:\n", (unsigned) gid);
+
+        if ((r = mkdir_p_in_root("/etc", 0755, err)) < 0 ||
+            (r = write_in_root("/etc/passwd", passwd, err)) < 0 ||
+            (r = write_in_root("/etc/group", group, err)) < 0 ||
+            (r = write_in_root("/etc/hostname", SB_HOSTNAME "\n", err)) < 0 ||
+            (r = write_in_root("/etc/hosts", "127.0.0.1 localhost " SB_HOSTNAME "\n::1 localhost\n", err)) < 0 ||
+            (r = write_in_root("/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n", err)) < 0 ||
+            (r = symlink_in_root("/usr/share/zoneinfo/Etc/UTC", "/etc/localtime", err)) < 0)
+                return r;
+        return 0;
+}
+
+static int make_dev(struct sb_error *err)
+{
+        static const char *const nodes[] = { "null", "zero", "full", "random", "urandom" };
+        char path[128], host[64];
+        int r;
+
+        if ((r = mkdir_p_in_root("/dev", 0755, err)) < 0)
+                return r;
+        if (mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755") < 0)
+                return sb_fail(err, errno, "mount /dev");
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
+                snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+                if ((r = touch_in_root(path, err)) < 0)
+                        return r;
+                snprintf(path, sizeof(path), NEWROOT "/dev/%s", nodes[i]);
+                if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+                        return sb_fail(err, errno, "bind %s", host);
+                /* the node itself must stay usable, so no nodev here */
+                if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
+                        return sb_fail(err, errno, "remount %s", host);
+        }
+        if ((r = symlink_in_root("/proc/self/fd", "/dev/fd", err)) < 0 ||
+            (r = symlink_in_root("/proc/self/fd/0", "/dev/stdin", err)) < 0 ||
+            (r = symlink_in_root("/proc/self/fd/1", "/dev/stdout", err)) < 0 ||
+            (r = symlink_in_root("/proc/self/fd/2", "/dev/stderr", err)) < 0 ||
+            (r = symlink_in_root("/tmp/.shm", "/dev/shm", err)) < 0)
+                return r;
+        if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
+                return sb_fail(err, errno, "remount /dev read-only");
+        return 0;
+}
+
+int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
+{
+        char opts[128];
+        int r;
+
+        /* Nothing we mount may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return sb_fail(err, errno, "make / private");
+        if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=256,mode=0755") < 0)
+                return sb_fail(err, errno, "mount root tmpfs");
+
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const struct sb_mount *m = &p->mounts[i];
+                r = m->kind == SB_MOUNT_SYMLINK ? symlink_in_root(m->link, m->target, err)
+                                                : bind_ro(m->source, m->target, m->is_dir, err);
+                if (r < 0)
+                        return r;
+        }
+        if ((r = make_etc(uid, p->gid, err)) < 0)
+                return r;
+        if ((r = bind_ro(p->runner_dir, "/sandrun", true, err)) < 0)
+                return r;
+        if ((r = make_dev(err)) < 0)
+                return r;
+
+        if ((r = mkdir_p_in_root("/proc", 0555, err)) < 0)
+                return r;
+        /* We are pid 1 of the job's pid namespace: this /proc shows only the
+         * job's processes.  Read-only: nothing under it needs writing. */
+        if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+                return sb_fail(err, errno, "mount /proc");
+
+        if ((r = mkdir_p_in_root("/tmp", 01777, err)) < 0)
+                return r;
+        snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=4096,mode=1777", (unsigned long long) p->tmp_bytes);
+        if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+                return sb_fail(err, errno, "mount /tmp");
+        if (mkdir(NEWROOT "/tmp/.shm", 01777) < 0 || chmod(NEWROOT "/tmp/.shm", 01777) < 0)
+                return sb_fail(err, errno, "mkdir /tmp/.shm");
+
+        /* pivot_root(".", ".") stacks the old root under the new one; the
+         * detach then drops the whole host tree from this namespace. */
+        if (chdir(NEWROOT) < 0)
+                return sb_fail(err, errno, "chdir new root");
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return sb_fail(err, errno, "pivot_root");
+        if (umount2(".", MNT_DETACH) < 0)
+                return sb_fail(err, errno, "detach old root");
+        if (chdir("/") < 0)
+                return sb_fail(err, errno, "chdir /");
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+                return sb_fail(err, errno, "remount / read-only");
+        return 0;
+}

@@ -1,0 +1,37 @@
+/* Step 5: rlimits.  RLIMIT_AS bounds memory (numpy and pandas with one BLAS
+ * thread reserve little more than they use, see docs/security.md);
+ * RLIMIT_CPU is CPU time, the wall clock is kept by the spawner;
+ * RLIMIT_NPROC counts per uid on the whole host, which is why every slot has
+ * its own uid. */
+#include <sys/resource.h>
+
+#include "policy.h"
+
+static int set1(int resource, const char *name, rlim_t soft, rlim_t hard, struct sb_error *err)
+{
+        struct rlimit rl = { .rlim_cur = soft, .rlim_max = hard };
+        if (setrlimit(resource, &rl) < 0)
+                return sb_fail(err, errno, "setrlimit %s", name);
+        return 0;
+}
+
+int sb_limits_apply(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err)
+{
+        int r;
+        rlim_t cpu = lim->cpu_seconds ? lim->cpu_seconds : 1;
+
+        if ((r = set1(RLIMIT_AS, "AS", lim->memory_bytes, lim->memory_bytes, err)) < 0 ||
+            (r = set1(RLIMIT_CPU, "CPU", cpu, cpu + 1, err)) < 0 ||
+            (r = set1(RLIMIT_FSIZE, "FSIZE", p->file_size_bytes, p->file_size_bytes, err)) < 0 ||
+            (r = set1(RLIMIT_NOFILE, "NOFILE", p->max_open_files, p->max_open_files, err)) < 0 ||
+            (r = set1(RLIMIT_NPROC, "NPROC", p->max_processes, p->max_processes, err)) < 0 ||
+            (r = set1(RLIMIT_CORE, "CORE", 0, 0, err)) < 0 ||
+            (r = set1(RLIMIT_MEMLOCK, "MEMLOCK", 0, 0, err)) < 0 ||
+            (r = set1(RLIMIT_MSGQUEUE, "MSGQUEUE", 0, 0, err)) < 0 ||
+            (r = set1(RLIMIT_LOCKS, "LOCKS", 64, 64, err)) < 0 ||
+            (r = set1(RLIMIT_SIGPENDING, "SIGPENDING", 64, 64, err)) < 0 ||
+            (r = set1(RLIMIT_NICE, "NICE", 0, 0, err)) < 0 ||
+            (r = set1(RLIMIT_RTPRIO, "RTPRIO", 0, 0, err)) < 0)
+                return r;
+        return 0;
+}

@@ -1,0 +1,175 @@
+/* Step 6: the seccomp filter, last, so that nothing of the set-up above has
+ * to be allowed by it.
+ *
+ * A deny-list over the native architecture, with every other architecture
+ * killed: docs/security.md says why (CPython, numpy, pandas, scipy and
+ * their C libraries use a wide and changing set of calls; what the filter
+ * must stop is the kernel surface a confined, unprivileged, namespaced
+ * process still reaches).  i386 (int 0x80) and x32 calls are foreign
+ * architectures to this filter and kill the process with SIGSYS.
+ *
+ * The program is compiled once at start-up (libseccomp allocates, so only
+ * where a single thread runs) and the child loads the exported BPF with one
+ * prctl, no allocation. */
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <seccomp.h>
+
+#include "cleanup.h"
+#include "policy.h"
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Calls a job never needs and that widen the kernel surface or reach beyond
+ * the job: answered EPERM so Python raises PermissionError and goes on. */
+static const char *const denied[] = {
+        /* namespaces and mounts */
+        "unshare", "setns", "mount", "umount", "umount2", "pivot_root", "chroot",
+        "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+        /* other processes' memory */
+        "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", "process_madvise",
+        /* kernel keyrings are shared by uid, not by namespace */
+        "keyctl", "add_key", "request_key",
+        /* large kernel surfaces */
+        "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+        "fanotify_init", "open_by_handle_at", "name_to_handle_at", "lookup_dcookie",
+        /* the machine itself */
+        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+        "create_module", "query_module", "get_kernel_syms", "reboot", "swapon", "swapoff",
+        "acct", "quotactl", "quotactl_fd", "syslog", "vhangup", "iopl", "ioperm", "uselib",
+        "nfsservctl", "_sysctl", "sysfs", "ustat",
+        /* clocks are global */
+        "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime",
+        /* identity of the (namespaced) host */
+        "sethostname", "setdomainname",
+        /* NUMA page moves touch other processes' placement */
+        "migrate_pages", "move_pages",
+};
+
+static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
+                const struct scmp_arg_cmp *cmp, struct sb_error *err)
+{
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return 0;       /* not a call of this architecture or libseccomp version */
+        int r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+        if (r < 0)
+                return sb_fail(err, -r, "seccomp rule for %s", name);
+        return 0;
+}
+
+int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err)
+{
+        const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return sb_failx(err, ENOMEM, "seccomp_init failed");
+
+        /* A call made through another architecture's table is never ours. */
+        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0) {
+                r = sb_fail(err, -r, "seccomp bad-arch action");
+                goto out;
+        }
+        /* no_new_privs is set by step 4 already; libseccomp must not depend on it */
+        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0) {
+                r = sb_fail(err, -r, "seccomp nnp attribute");
+                goto out;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(denied); i++)
+                if ((r = rule(ctx, eperm, denied[i], 0, NULL, err)) < 0)
+                        goto out;
+
+        /* Only unix sockets: no network family, no netlink, no raw packets.
+         * The job's net namespace has no interface but a down loopback, and
+         * this closes the families the kernel would still serve there. */
+        struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+        if ((r = rule(ctx, eperm, "socket", 1, &not_unix, err)) < 0 ||
+            (r = rule(ctx, eperm, "socketpair", 1, &not_unix, err)) < 0)
+                goto out;
+
+        /* clone may make threads and processes, never namespaces.  clone3
+         * passes its flags in memory a filter can't read: ENOSYS makes glibc
+         * fall back to clone. */
+        static const unsigned long ns_flags[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
+                                                  CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
+        for (size_t i = 0; i < ELEMENTSOF(ns_flags); i++) {
+                struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+                if ((r = rule(ctx, eperm, "clone", 1, &c, err)) < 0)
+                        goto out;
+        }
+        if ((r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err)) < 0)
+                goto out;
+
+        /* Pushing bytes into another terminal's input, or the console's. */
+        static const unsigned long bad_ioctls[] = { TIOCSTI, TIOCLINUX };
+        for (size_t i = 0; i < ELEMENTSOF(bad_ioctls); i++) {
+                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, bad_ioctls[i]);
+                if ((r = rule(ctx, eperm, "ioctl", 1, &c, err)) < 0)
+                        goto out;
+        }
+
+        /* Turning off address-space randomisation helps exploits only. */
+        struct scmp_arg_cmp no_aslr = SCMP_A0(SCMP_CMP_MASKED_EQ, ADDR_NO_RANDOMIZE, ADDR_NO_RANDOMIZE);
+        if ((r = rule(ctx, eperm, "personality", 1, &no_aslr, err)) < 0)
+                goto out;
+
+        /* Export once; the child loads these instructions without libseccomp. */
+        fd = memfd_create("sandrun-seccomp", MFD_CLOEXEC);
+        if (fd < 0) {
+                r = sb_fail(err, errno, "memfd_create");
+                goto out;
+        }
+        if ((r = seccomp_export_bpf(ctx, fd)) < 0) {
+                r = sb_fail(err, -r, "seccomp_export_bpf");
+                goto out;
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+            st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+                r = sb_failx(err, EINVAL, "seccomp program has an unexpected size");
+                goto out;
+        }
+        free(p->filter);
+        p->filter = malloc((size_t) st.st_size);
+        if (!p->filter) {
+                r = sb_failx(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        if (pread(fd, p->filter, (size_t) st.st_size, 0) != st.st_size) {
+                r = sb_fail(err, errno, "read seccomp program");
+                goto out;
+        }
+        p->filter_len = (unsigned short) (st.st_size / sizeof(struct sock_filter));
+        r = 0;
+out:
+        seccomp_release(ctx);
+        return r;
+}
+
+int sb_seccomp_load(const struct sb_policy *p, struct sb_error *err)
+{
+        struct sock_fprog prog = { .len = p->filter_len, .filter = p->filter };
+        if (!p->filter || p->filter_len == 0)
+                return sb_failx(err, EINVAL, "no seccomp program compiled");
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                return sb_fail(err, errno, "load seccomp filter");
+        return 0;
+}
