@@ -245,7 +245,10 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         close(rep[1]), rep[1] = -1;
 
         struct sb_job_reply done = { 0 };
-        bool have_done = false;
+        bool have_done = false, have_worker = false;
+        int worker_status = 0;
+        bool worker_timed_out = false;
+        /* the spawner answers at the latest 2 s after the deadline */
         uint64_t limit = now_ms() + req.wall_ms + GRACE_MS;
         for (;;) {
                 struct pollfd pfd[4] = {
@@ -288,6 +291,10 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                         if (rp.kind == SB_REPLY_SETUP_FAILED) {
                                 o->setup.code = rp.error ? rp.error : -EIO;
                                 snprintf(o->setup.msg, sizeof(o->setup.msg), "%.*s", (int) sizeof(rp.msg), rp.msg);
+                        } else if (rp.kind == SB_REPLY_WORKER_EXIT) {
+                                worker_status = rp.wstatus;
+                                worker_timed_out = rp.timed_out;
+                                have_worker = true;
                         } else if (rp.kind == SB_REPLY_REFUSED) {
                                 r = sb_failx(err, rp.error ? -rp.error : EAGAIN, "%.*s", (int) sizeof(rp.msg), rp.msg);
                                 goto out;
@@ -302,6 +309,12 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                 o->status = SB_SETUP_FAILED;
                 o->duration_ms = (double) done.wall_us / 1000.0;
         } else {
+                /* init's own end says nothing of the script: how the runner
+                 * ended does, unless the deadline killed the whole job */
+                if (have_worker && !done.timed_out) {
+                        done.wstatus = worker_status;
+                        done.timed_out = worker_timed_out;
+                }
                 parse_frame(o);
                 classify(o, spec, &done);
         }

@@ -42,6 +42,7 @@ enum sb_reply_kind {
         SB_REPLY_SETUP_FAILED = 1,   /* sent by the child: the sandbox could not be set up */
         SB_REPLY_DONE = 2,           /* sent by the spawner after wait4 */
         SB_REPLY_REFUSED = 3,        /* the spawner could not start the job at all */
+        SB_REPLY_WORKER_EXIT = 4,    /* sent by the job's init: how the runner process ended */
 };
 
 struct sb_job_reply {

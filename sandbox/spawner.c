@@ -20,6 +20,7 @@
 
 #define MAX_JOBS 1024
 #define SETUP_FAILED_EXIT 125
+#define BACKSTOP_MS 2000
 
 struct running {
         pid_t pid;
@@ -58,6 +59,52 @@ static const char *dialect_name(uint32_t d)
         }
 }
 
+/* The job's init, pid 1 of its namespace.  The runner is its child, so the
+ * runner is an ordinary process: signals it sends itself act as anywhere
+ * else, and kill(-1, ...) cannot reach pid 1.  init keeps the wall clock
+ * (so the runner's CPU time and memory are still measured when it is cut
+ * off), reaps whatever the script leaves behind and, when the runner ends,
+ * reports how and exits; the kernel then kills every process left in the
+ * namespace.  The spawner keeps a later deadline of its own in case init
+ * itself is stopped. */
+static void __attribute__((noreturn)) job_init(pid_t worker, uint32_t wall_ms)
+{
+        /* init must not hold the job's pipes, or EOF would wait for it */
+        for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
+                if (fd != SB_FD_REPLY)
+                        close(fd);
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+
+        uint64_t deadline = now_ns() + (uint64_t) wall_ms * 1000000ull;
+        bool timed_out = false;
+        for (;;) {
+                int st;
+                pid_t pid;
+                while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0) {
+                        if (pid == worker) {
+                                struct sb_job_reply r = { .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT,
+                                                          .wstatus = st, .timed_out = timed_out };
+                                send_reply(SB_FD_REPLY, &r);
+                                _exit(0);
+                        }
+                }
+                if (pid < 0 && errno == ECHILD)
+                        _exit(1);
+                uint64_t now = now_ns();
+                if (!timed_out && now >= deadline) {
+                        /* everything of the job but init itself */
+                        kill(-1, SIGKILL);
+                        timed_out = true;
+                }
+                uint64_t left = timed_out ? 1000000000ull : deadline - now;
+                struct timespec ts = { .tv_sec = (time_t) (left / 1000000000ull), .tv_nsec = (long) (left % 1000000000ull) };
+                sigtimedwait(&chld, NULL, &ts);
+        }
+}
+
 /* In the child: confine, then become the runner.  Never returns. */
 static void __attribute__((noreturn))
 child_main(const struct sb_policy *p, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS])
@@ -81,9 +128,18 @@ child_main(const struct sb_policy *p, const struct sb_job_request *req, const in
                 report(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, SB_REPLY_SETUP_FAILED, &err);
                 _exit(SETUP_FAILED_EXIT);
         }
+
+        pid_t worker = fork();
+        if (worker < 0) {
+                sb_fail(&err, errno, "fork the runner");
+                report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
+                _exit(SETUP_FAILED_EXIT);
+        }
+        if (worker > 0)
+                job_init(worker, req->wall_ms);
+
         /* the reply socket stays open only until exec succeeds */
         fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
-
         char *const argv[] = { "python3", "-I", "-B", "/sandrun/runner.py", (char *) dialect_name(req->dialect),
                                max_result, handler, NULL };
         execve(p->python, argv, sb_job_environ);
@@ -154,7 +210,9 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
                 .pid = pid,
                 .reply_fd = fds[SB_FD_REPLY],
                 .start_ns = start,
-                .deadline_ns = start + (uint64_t) req->wall_ms * 1000000ull,
+                /* init keeps the job's deadline; this one only catches an init
+                 * that could not (stopped, or starved) */
+                .deadline_ns = start + ((uint64_t) req->wall_ms + BACKSTOP_MS) * 1000000ull,
         };
         (*n_jobs)++;
         for (int i = 0; i < SB_N_JOB_FDS; i++)
