@@ -15,20 +15,26 @@ static const char *param(FCGX_Request *rq, const char *name)
         return v ? v : "";
 }
 
-static void send_response(FCGX_Request *rq, struct http_response *resp, const char *request_id)
+/* X-Request-Id is added by nginx to every response, its own errors included,
+ * so the application does not repeat it. */
+static void send_response(FCGX_Request *rq, struct http_response *resp)
 {
         size_t len;
         const char *text = response_text(resp, &len);
-        FCGX_FPrintF(rq->out, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
-        FCGX_FPrintF(rq->out, "Content-Type: application/json; charset=utf-8\r\n");
-        FCGX_FPrintF(rq->out, "Cache-Control: no-store\r\n");
-        if (request_id[0])
-                FCGX_FPrintF(rq->out, "X-Request-Id: %s\r\n", request_id);
+        char head[512];
+        /* formatted here: libfcgi's own printf knows no %zu */
+        int n = snprintf(head, sizeof(head),
+                         "Status: %d %s\r\n"
+                         "Content-Type: application/json; charset=utf-8\r\n"
+                         "Cache-Control: no-store\r\n"
+                         "Content-Length: %zu\r\n",
+                         resp->status, http_reason(resp->status), len + 1);
         if (resp->retry_after)
-                FCGX_FPrintF(rq->out, "Retry-After: %u\r\n", resp->retry_after);
+                n += snprintf(head + n, sizeof(head) - (size_t) n, "Retry-After: %u\r\n", resp->retry_after);
         if (resp->allow)
-                FCGX_FPrintF(rq->out, "Allow: %s\r\n", resp->allow);
-        FCGX_FPrintF(rq->out, "Content-Length: %zu\r\n\r\n", len + 1);
+                n += snprintf(head + n, sizeof(head) - (size_t) n, "Allow: %s\r\n", resp->allow);
+        n += snprintf(head + n, sizeof(head) - (size_t) n, "\r\n");
+        FCGX_PutStr(head, n, rq->out);
         FCGX_PutStr(text, (int) len, rq->out);
         FCGX_PutS("\n", rq->out);
 }
@@ -142,7 +148,7 @@ void server_handle(struct service *s, FCGX_Request *rq)
         route(s, rq, path, method, &resp, &endpoint);
         if (endpoint == EP_EXECUTE && resp.body && json_object_is_type(resp.body, json_type_object))
                 json_object_object_add(resp.body, "request_id", json_object_new_string(request_id));
-        send_response(rq, &resp, request_id);
+        send_response(rq, &resp);
 
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double total_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
