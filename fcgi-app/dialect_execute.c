@@ -24,8 +24,11 @@ static bool valid_json(const char *text, size_t len)
         if (!tok)
                 return false;
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        struct json_object *v = json_tokener_parse_ex(tok, text, (int) len);
-        bool ok = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == len;
+        /* the text is NUL-terminated: include the NUL so a bare literal or
+         * number at the very end is complete rather than "continue" */
+        struct json_object *v = json_tokener_parse_ex(tok, text, (int) len + 1);
+        bool ok = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) >= len &&
+                  strlen(text) == len;
         json_object_put(v);
         json_tokener_free(tok);
         return ok;

@@ -36,9 +36,6 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                 return sb_failx(err, EINVAL, "slot %u out of range", lim->slot);
         uid_t uid = p->uid_base + lim->slot;
 
-        /* If the spawner dies, the job dies with it: never an orphan. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                return sb_fail(err, errno, "PR_SET_PDEATHSIG");
         /* The spawner may have blocked or ignored signals; the job starts clean. */
         sigset_t none;
         sigemptyset(&none);
@@ -53,6 +50,10 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                 return r;
         if ((r = sb_identity_drop(uid, p->gid, err)) < 0)
                 return r;
+        /* If the spawner dies, the job dies with it: never an orphan.  Set
+         * after the identity change, which clears it. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return sb_fail(err, errno, "PR_SET_PDEATHSIG");
         if ((r = sb_limits_apply(p, lim, err)) < 0)
                 return r;
         if ((r = sb_seccomp_load(p, err)) < 0)
