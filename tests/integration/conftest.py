@@ -98,11 +98,12 @@ class Stack:
             body = payload
         return self.request("POST", path, body=body, headers=h, timeout=timeout)
 
-    def execute(self, script, timeout=60, **fields):
-        """POST /execute {"script": script, **fields}."""
+    def execute(self, script, http_timeout=60, **fields):
+        """POST /execute {"script": script, **fields} (fields include the
+        request's own "timeout"; http_timeout is the client's)."""
         payload = {"script": script}
         payload.update(fields)
-        return self.post("/execute", payload, timeout=timeout)
+        return self.post("/execute", payload, timeout=http_timeout)
 
     def get(self, path, headers=None, **kw):
         return self.request("GET", path, headers=headers, **kw)
@@ -160,9 +161,51 @@ def proc_uids():
     return out
 
 
-def job_processes():
-    return {pid: uid for pid, uid in proc_uids().items()
-            if JOB_UID_MIN <= uid <= JOB_UID_MAX}
+def _ppid_and_comm(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            data = f.read()
+    except OSError:
+        return None, ""
+    comm = data[data.index("(") + 1:data.rindex(")")]
+    return int(data[data.rindex(")") + 2:].split()[1]), comm
+
+
+def job_processes(own_app_pid=None):
+    """Processes running as a job uid, except those of another live
+    sandrun-fcgi (a parallel stack on the same host).  Leftovers of our own
+    stack get reparented away from it, so they are still found."""
+    uids = proc_uids()
+    out = {}
+    for pid, uid in uids.items():
+        if not JOB_UID_MIN <= uid <= JOB_UID_MAX:
+            continue
+        foreign = False
+        p = pid
+        for _ in range(64):
+            ppid, _comm = _ppid_and_comm(p)
+            if not ppid or ppid == own_app_pid:
+                break
+            if (_ppid_and_comm(ppid)[1] == "sandrun-fcgi"
+                    and not JOB_UID_MIN <= uids.get(ppid, 0) <= JOB_UID_MAX
+                    and own_app_pid not in _ancestors(ppid)):
+                foreign = True
+                break
+            p = ppid
+        if not foreign:
+            out[pid] = uid
+    return out
+
+
+def _ancestors(pid):
+    seen = []
+    for _ in range(64):
+        ppid, _comm = _ppid_and_comm(pid)
+        if not ppid:
+            break
+        seen.append(ppid)
+        pid = ppid
+    return seen
 
 
 @pytest.fixture(scope="session")

@@ -230,8 +230,10 @@ def test_health(stack):
     assert body["status"] == "healthy"
     assert body["service"] == "sandrun"
     assert isinstance(body["version"], str) and re.match(r"^\d+\.\d+\.\d+", body["version"])
-    assert body["limits"] == {"max_timeout_s": 300, "max_memory_mb": 2048,
-                              "max_script_bytes": 1048576}, body
+    # At least these three (more limits may be listed).
+    for k, v in {"max_timeout_s": 300, "max_memory_mb": 2048,
+                 "max_script_bytes": 1048576}.items():
+        assert body["limits"].get(k) == v, (k, body["limits"])
     assert isinstance(body["libraries"], list)
     assert "numpy" in body["libraries"] and "pandas" in body["libraries"], body
     slots = body["slots"]

@@ -120,3 +120,39 @@ def test_private_tmp(stack):
         f"    return os.path.exists('/tmp/{marker}')\n")
     assert r2.status == 200, r2
     assert r2.json["result"] is False
+
+
+def test_root_only_files_are_unreadable(stack):
+    # The host must see the job as an unprivileged uid: a root-only file
+    # stays closed even if it is visible at all.
+    r = stack.execute(
+        "def main():\n"
+        "    out = {}\n"
+        "    for p in ('/etc/shadow', '/etc/gshadow', '/root'):\n"
+        "        try:\n"
+        "            if p == '/root':\n"
+        "                import os\n"
+        "                os.listdir(p)\n"
+        "            else:\n"
+        "                open(p).read()\n"
+        "            out[p] = 'readable'\n"
+        "        except OSError as e:\n"
+        "            out[p] = type(e).__name__\n"
+        "    return out\n")
+    assert r.status == 200, r
+    for path, outcome in r.json["result"].items():
+        assert outcome != "readable", (path, r.json)
+
+
+def test_requests_do_not_share_random_state(stack):
+    script = (
+        "import os, random\n"
+        "import numpy as np\n"
+        "def main():\n"
+        "    return [os.urandom(8).hex(), random.random(), float(np.random.rand())]\n")
+    a = stack.execute(script)
+    b = stack.execute(script)
+    assert a.status == 200 and b.status == 200, (a, b)
+    ra, rb = a.json["result"], b.json["result"]
+    for x, y in zip(ra, rb):
+        assert x != y, (ra, rb)
