@@ -39,6 +39,7 @@ struct config {
         uint64_t max_result_bytes;
 
         /* sandbox */
+        char mode[8];                 /* warm or cold */
         unsigned job_uid_base;
         unsigned job_gid;
         unsigned tmp_size_mb;

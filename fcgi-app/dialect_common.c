@@ -63,7 +63,7 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(b, "status", json_object_new_string("healthy"));
         json_object_object_add(b, "service", json_object_new_string("sandrun"));
         json_object_object_add(b, "version", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(b, "mode", json_object_new_string("cold"));
+        json_object_object_add(b, "mode", json_object_new_string(s->cfg.mode));
 
         struct json_object *lim = json_object_new_object();
         const struct config *c = &s->cfg;

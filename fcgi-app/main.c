@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 
         struct json_object *f = json_object_new_object();
         json_object_object_add(f, "version", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(f, "mode", json_object_new_string("cold"));
+        json_object_object_add(f, "mode", json_object_new_string(c->mode));
         json_object_object_add(f, "socket", json_object_new_string(desc));
         json_object_object_add(f, "slots", json_object_new_int64(c->slots));
         json_object_object_add(f, "threads", json_object_new_int64(c->threads));

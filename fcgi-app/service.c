@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../sandbox/cleanup.h"
 #include "service.h"
 
 /* The libraries are the operator's words, but they still end up in Python
@@ -90,6 +91,13 @@ int service_start(struct service *s, bool probe, struct sb_error *err)
         p->max_open_files = c->max_open_files;
         p->max_processes = c->max_processes;
         snprintf(p->python, sizeof(p->python), "%s", c->python);
+        p->warm = strcmp(c->mode, "warm") == 0;
+        p->n_preload = 0;
+        for (size_t i = 0; i < c->n_libraries && i < ELEMENTSOF(p->preload); i++) {
+                if (!library_name_ok(c->libraries[i]))
+                        return sb_failx(err, EINVAL, "library name '%s' is not a dotted identifier", c->libraries[i]);
+                snprintf(p->preload[p->n_preload++], sizeof(p->preload[0]), "%s", c->libraries[i]);
+        }
         char runner[sizeof(c->runner)];
         snprintf(runner, sizeof(runner), "%s", c->runner);
         snprintf(p->runner_dir, sizeof(p->runner_dir), "%s", dirname(runner));

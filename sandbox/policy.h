@@ -44,6 +44,11 @@ struct sb_policy {
         char python[256];            /* interpreter path, same inside and outside */
         char runner_dir[256];        /* host dir holding runner.py, shown at /sandrun */
 
+        /* warm: the spawner is a zygote with Python and these libraries loaded */
+        bool warm;
+        char preload[32][64];
+        size_t n_preload;
+
         /* the mount plan, computed once */
         struct sb_mount mounts[SB_MAX_PATHS];
         size_t n_mounts;

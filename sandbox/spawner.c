@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "spawner.h"
+#include "zygote.h"
 
 #define MAX_JOBS 1024
 #define SETUP_FAILED_EXIT 125
@@ -107,12 +108,15 @@ static void __attribute__((noreturn)) job_init(pid_t worker, uint32_t wall_ms)
 
 /* In the child: confine, then become the runner.  Never returns. */
 static void __attribute__((noreturn))
-child_main(const struct sb_policy *p, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS])
+child_main(const struct sb_policy *p, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS],
+           uint64_t as_base)
 {
         struct sb_error err = { 0 };
         struct sb_job_limits lim = {
                 .slot = req->slot,
-                .memory_bytes = req->memory_bytes,
+                /* warm: the interpreter and its libraries are already mapped;
+                 * the job's limit is on top of them */
+                .memory_bytes = req->memory_bytes + as_base,
                 .cpu_seconds = req->cpu_seconds,
         };
         char max_result[32];
@@ -138,6 +142,11 @@ child_main(const struct sb_policy *p, const struct sb_job_request *req, const in
         if (worker > 0)
                 job_init(worker, req->wall_ms);
 
+        if (p->warm) {
+                /* user code never holds the reply socket */
+                close(SB_FD_REPLY);
+                sb_zygote_run(dialect_name(req->dialect), req->max_result_bytes, handler);
+        }
         /* the reply socket stays open only until exec succeeds */
         fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
         char *const argv[] = { "python3", "-I", "-B", "/sandrun/runner.py", (char *) dialect_name(req->dialect),
@@ -187,7 +196,7 @@ static int recv_job(int ctl, struct sb_job_request *req, int fds[SB_N_JOB_FDS])
 }
 
 static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n_jobs,
-                      const struct sb_job_request *req, int fds[SB_N_JOB_FDS])
+                      const struct sb_job_request *req, int fds[SB_N_JOB_FDS], uint64_t as_base)
 {
         struct sb_error err = { 0 };
 
@@ -197,14 +206,18 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
                 goto close_all;
         }
         uint64_t start = now_ns();
+        if (p->warm)
+                sb_zygote_before_fork();
         pid_t pid = sb_clone_job();
+        if (pid == 0)
+                child_main(p, req, fds, as_base);
+        if (p->warm)
+                sb_zygote_after_fork_parent();
         if (pid < 0) {
                 sb_fail(&err, errno, "clone job");
                 report(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
                 goto close_all;
         }
-        if (pid == 0)
-                child_main(p, req, fds);
 
         jobs[*n_jobs] = (struct running) {
                 .pid = pid,
@@ -253,16 +266,27 @@ static void reap(struct running *jobs, size_t *n_jobs)
         }
 }
 
-static void __attribute__((noreturn)) spawner_main(const struct sb_policy *p, int ctl, pid_t parent)
+static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int ctl, pid_t parent)
 {
         static struct running jobs[MAX_JOBS];
         size_t n_jobs = 0;
+        uint64_t as_base = 0;
 
-        /* The spawner lives exactly as long as its caller. */
+        /* The zygote lives exactly as long as its supervisor. */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
                 _exit(0);
-        prctl(PR_SET_NAME, "sandrun-spawn", 0, 0, 0);
+        prctl(PR_SET_NAME, p->warm ? "sandrun-zygote" : "sandrun-spawn", 0, 0, 0);
+        if (p->warm) {
+                struct sb_error err = { 0 };
+                if (sb_zygote_init(p, &err) < 0) {
+                        /* the supervisor gives up after repeated quick deaths */
+                        (void) !write(STDERR_FILENO, err.msg, strnlen(err.msg, sizeof(err.msg)));
+                        (void) !write(STDERR_FILENO, "\n", 1);
+                        _exit(3);
+                }
+                as_base = sb_zygote_vsize();
+        }
 
         sigset_t mask;
         sigemptyset(&mask);
@@ -315,7 +339,7 @@ static void __attribute__((noreturn)) spawner_main(const struct sb_policy *p, in
                         if (r == 0)
                                 break;          /* the caller closed the channel */
                         if (r > 0)
-                                start_job(p, jobs, &n_jobs, &req, fds);
+                                start_job(p, jobs, &n_jobs, &req, fds, as_base);
                 } else if (pfd[0].revents & (POLLHUP | POLLERR)) {
                         break;
                 }
@@ -338,6 +362,47 @@ static void __attribute__((noreturn)) spawner_main(const struct sb_policy *p, in
                         }
         }
         _exit(0);
+}
+
+/* The supervisor: a small single-threaded process without Python that keeps
+ * the control socket and restarts the zygote when it dies.  Jobs in flight
+ * on a dead zygote lose their reply socket (their callers answer 500); jobs
+ * not yet read stay queued in the socket for the next zygote. */
+static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p, int ctl, pid_t parent)
+{
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != parent)
+                _exit(0);
+        prctl(PR_SET_NAME, "sandrun-superv", 0, 0, 0);
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+
+        unsigned quick_deaths = 0;
+        pid_t self = getpid();
+        for (;;) {
+                uint64_t start = now_ns();
+                pid_t pid = fork();
+                if (pid < 0)
+                        _exit(1);
+                if (pid == 0)
+                        zygote_main(p, ctl, self);
+                int st;
+                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                        ;
+                /* a clean exit means the caller closed the channel */
+                if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                        _exit(0);
+                if (now_ns() - start < 2000000000ull)
+                        quick_deaths++;
+                else
+                        quick_deaths = 0;
+                if (quick_deaths >= 3)
+                        _exit(1);       /* callers see the channel close */
+                struct timespec pause = { .tv_sec = 0, .tv_nsec = 200000000L * quick_deaths };
+                nanosleep(&pause, NULL);
+        }
 }
 
 int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err)
@@ -368,7 +433,7 @@ int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_
                         if (devnull > 2)
                                 close(devnull);
                 }
-                spawner_main(p, 3, parent);
+                supervisor_main(p, 3, parent);
         }
         close(sv[1]);
         s->pid = pid;

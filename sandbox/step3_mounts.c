@@ -211,5 +211,8 @@ int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
                 return sb_fail(err, errno, "chdir /");
         if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
                 return sb_fail(err, errno, "remount / read-only");
+        /* a script's relative paths land in the only writable place */
+        if (chdir("/tmp") < 0)
+                return sb_fail(err, errno, "chdir /tmp");
         return 0;
 }

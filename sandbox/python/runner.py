@@ -223,24 +223,17 @@ def run_invoke(source, max_result, handler):
     return send("success", {}, data)
 
 
-def main():
-    dialect = sys.argv[1] if len(sys.argv) > 1 else "execute"
-    max_result = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 20
-    handler = sys.argv[3] if len(sys.argv) > 3 else ""
+def run(dialect, max_result, handler):
     source = read_code()
-    # Output as it is written, so what a script printed before a timeout or
-    # a crash still reaches the client.
-    for s in (sys.stdout, sys.stderr):
-        try:
-            s.reconfigure(line_buffering=True, errors="backslashreplace")
-        except Exception:
-            pass
     if dialect == "run":
         run_plain(source, max_result)
     elif dialect == "invoke":
         run_invoke(source, max_result, handler)
     else:
         run_execute(source, max_result)
+
+
+def finish():
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -248,6 +241,56 @@ def main():
         # Threads the script left running must not hold the job open: the
         # answer is written, the job is over.
         os._exit(0)
+
+
+def main():
+    """Cold mode: a fresh python3 runs this file."""
+    dialect = sys.argv[1] if len(sys.argv) > 1 else "execute"
+    max_result = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 20
+    handler = sys.argv[3] if len(sys.argv) > 3 else ""
+    # Output as it is written, so what a script printed before a timeout or
+    # a crash still reaches the client.
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.reconfigure(line_buffering=True, errors="backslashreplace")
+        except Exception:
+            pass
+    try:
+        run(dialect, max_result, handler)
+    finally:
+        finish()
+
+
+def warm_main(dialect, max_result, handler):
+    """Warm mode: called in a fork of the zygote, after every sandbox step.
+
+    Everything a fork would share with the zygote and with other jobs is made
+    fresh here: the standard streams are new objects on the job's own fds,
+    and every random generator seeded at import is reseeded from the kernel
+    (random's own at-fork hook has run already; numpy's global generator has
+    none)."""
+    import signal
+    sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace",
+                                       buffering=1, closefd=False)
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",
+                                       buffering=1, closefd=False)
+    sys.argv = [""]
+    # the zygote imported with a config dir that cannot be written on the host
+    os.environ["MPLCONFIGDIR"] = "/tmp/.matplotlib"
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import random
+    random.seed()
+    np = sys.modules.get("numpy")
+    if np is not None:
+        try:
+            np.random.seed()
+        except Exception:
+            pass
+    try:
+        run(dialect, max_result, handler)
+    finally:
+        finish()
 
 
 if __name__ == "__main__":

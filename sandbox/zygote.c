@@ -1,0 +1,143 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zygote.h"
+
+static PyObject *runner_module;
+
+static int py_fail(struct sb_error *err, const char *what)
+{
+        /* the exception text is the useful part of the message */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyObject *s = value ? PyObject_Str(value) : NULL;
+        const char *text = s ? PyUnicode_AsUTF8(s) : NULL;
+        sb_failx(err, EIO, "%s: %s", what, text ? text : "unknown Python error");
+        Py_XDECREF(s);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        PyErr_Clear();
+        return -EIO;
+}
+
+int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
+{
+        PyStatus st;
+        PyConfig config;
+
+        /* The interpreter's environment is the job's: whatever the service
+         * was started with (secrets included) must not be in os.environ. */
+        clearenv();
+        for (size_t i = 0; sb_job_environ[i]; i++)
+                putenv(sb_job_environ[i]);
+        /* Imports run on the host as root: nothing may be written. */
+        putenv("MPLCONFIGDIR=/nonexistent");
+
+        PyConfig_InitIsolatedConfig(&config);
+        config.write_bytecode = 0;
+        config.site_import = 1;
+        config.install_signal_handlers = 1;   /* as python3 does: SIGPIPE/SIGXFSZ ignored, SIGINT raises */
+        config.buffered_stdio = 1;
+        st = PyConfig_SetBytesString(&config, &config.program_name, p->python);
+        if (PyStatus_Exception(st))
+                goto fail;
+        st = PyConfig_SetBytesString(&config, &config.executable, p->python);
+        if (PyStatus_Exception(st))
+                goto fail;
+        wchar_t *argv0 = L"python3";
+        st = PyConfig_SetArgv(&config, 1, &argv0);
+        if (PyStatus_Exception(st))
+                goto fail;
+        st = Py_InitializeFromConfig(&config);
+        if (PyStatus_Exception(st))
+                goto fail;
+        PyConfig_Clear(&config);
+
+        /* The configured libraries, then the runner from its own file under a
+         * name no user module can collide with.  gc.freeze() moves every object
+         * made so far out of the collector's reach, so a child's collections
+         * never write to (and copy) the zygote's pages. */
+        PyObject *libs = PyList_New(0);
+        for (size_t i = 0; i < p->n_preload; i++) {
+                PyObject *s = PyUnicode_FromString(p->preload[i]);
+                PyList_Append(libs, s);
+                Py_DECREF(s);
+        }
+        PyObject *main_mod = PyImport_AddModule("__main__");
+        PyObject *globals = PyModule_GetDict(main_mod);
+        PyDict_SetItemString(globals, "_libs", libs);
+        PyObject *path = PyUnicode_FromFormat("%s/runner.py", p->runner_dir);
+        PyDict_SetItemString(globals, "_runner_path", path);
+        Py_DECREF(path);
+        Py_DECREF(libs);
+        static const char boot[] =
+                "import importlib, importlib.util, sys, gc\n"
+                "for _n in _libs:\n"
+                "    try:\n"
+                "        importlib.import_module(_n)\n"
+                "    except Exception:\n"
+                "        pass\n"
+                "_spec = importlib.util.spec_from_file_location('_sandrun_runner', _runner_path)\n"
+                "_r = importlib.util.module_from_spec(_spec)\n"
+                "_spec.loader.exec_module(_r)\n"
+                "sys.modules['_sandrun_runner'] = _r\n"
+                "del _n, _spec, _r, _libs, _runner_path\n"
+                "gc.collect()\n"
+                "gc.freeze()\n";
+        PyObject *res = PyRun_String(boot, Py_file_input, globals, globals);
+        if (!res)
+                return py_fail(err, "zygote start-up");
+        Py_DECREF(res);
+        runner_module = PyImport_ImportModule("_sandrun_runner");
+        if (!runner_module)
+                return py_fail(err, "import runner");
+        return 0;
+fail:
+        PyConfig_Clear(&config);
+        return sb_failx(err, EIO, "Python initialisation failed: %s", st.err_msg ? st.err_msg : "unknown");
+}
+
+uint64_t sb_zygote_vsize(void)
+{
+        unsigned long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "re");
+        if (f) {
+                if (fscanf(f, "%lu", &pages) != 1)
+                        pages = 0;
+                fclose(f);
+        }
+        return (uint64_t) pages * (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+void sb_zygote_before_fork(void)
+{
+        PyOS_BeforeFork();
+}
+
+void sb_zygote_after_fork_parent(void)
+{
+        PyOS_AfterFork_Parent();
+}
+
+void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler)
+{
+        PyOS_AfterFork_Child();
+        /* what python3 itself sets up, since the sandbox reset every signal */
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGXFSZ, SIG_IGN);
+        PyObject *r = PyObject_CallMethod(runner_module, "warm_main", "sKs", dialect,
+                                          (unsigned long long) max_result, handler);
+        /* warm_main ends the process itself; getting here means it broke */
+        if (!r)
+                PyErr_Print();
+        fflush(stderr);
+        _exit(70);
+}

@@ -1,0 +1,24 @@
+/* The warm spawner's interpreter.  The zygote embeds CPython, imports the
+ * configured libraries once, and every job's runner is a fork of it that
+ * confines itself first (same steps as the cold path) and only then reads
+ * the user's code.  The zygote itself never sees a byte of user input. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "policy.h"
+
+/* Start Python with the job environment, import `libraries` (failures are
+ * left for the start-up probe to report) and the runner module, then freeze
+ * the heap so children share it untouched.  Single-threaded caller. */
+int sb_zygote_init(const struct sb_policy *p, struct sb_error *err);
+/* Address space of the zygote in bytes: a job's memory limit is added to it. */
+uint64_t sb_zygote_vsize(void);
+/* Around the clone of a job: keep the interpreter's locks consistent. */
+void sb_zygote_before_fork(void);
+void sb_zygote_after_fork_parent(void);
+/* In the confined runner process: run the job in the warm interpreter.
+ * Never returns. */
+void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler) __attribute__((noreturn));
