@@ -89,6 +89,7 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
                 "_r = importlib.util.module_from_spec(_spec)\n"
                 "_spec.loader.exec_module(_r)\n"
                 "sys.modules['_sandrun_runner'] = _r\n"
+                "_r.warm_prepare()\n"
                 "del _n, _spec, _r, _libs, _runner_path\n"
                 "gc.collect()\n"
                 "gc.freeze()\n";

@@ -261,26 +261,38 @@ def main():
         finish()
 
 
+_WARM_STREAMS = None
+
+
+def warm_prepare():
+    """In the zygote, once: the job's standard stream objects, made ahead.
+
+    They wrap fd numbers 0, 1 and 2, which in each job are its own pipes
+    (the sandbox puts them there); the zygote never reads or writes through
+    them, so every job gets them empty."""
+    global _WARM_STREAMS
+    _WARM_STREAMS = (
+        open(0, "r", encoding="utf-8", errors="replace", closefd=False),
+        open(1, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False),
+        open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False),
+    )
+
+
 def warm_main(dialect, max_result, handler):
     """Warm mode: called in a fork of the zygote, after every sandbox step.
 
     Everything a fork would share with the zygote and with other jobs is made
-    fresh here: the standard streams are new objects on the job's own fds,
-    and every random generator seeded at import is reseeded from the kernel
-    (random's own at-fork hook has run already; numpy's global generator has
+    fresh: the standard streams are unused objects on the job's own fds, and
+    every random generator seeded at import is reseeded from the kernel
+    (random's own at-fork hook has already run; numpy's global generator has
     none)."""
     import signal
-    sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace",
-                                       buffering=1, closefd=False)
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",
-                                       buffering=1, closefd=False)
+    sys.stdin, sys.stdout, sys.stderr = _WARM_STREAMS
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = _WARM_STREAMS
     sys.argv = [""]
     # the zygote imported with a config dir that cannot be written on the host
     os.environ["MPLCONFIGDIR"] = "/tmp/.matplotlib"
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    import random
-    random.seed()
     np = sys.modules.get("numpy")
     if np is not None:
         try:
