@@ -2,15 +2,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "dialects.h"
+#include "metrics.h"
 
 int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct http_response *resp)
 {
         struct sb_error err = { 0 };
 
         memset(o, 0, sizeof(*o));
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int slot = slots_acquire(&s->slots);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        metrics_queue_wait((double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
         if (slot < 0) {
+                metrics_rejected();
                 response_error(resp, 503, "server busy, retry later");
                 resp->retry_after = (unsigned) ceil(s->cfg.queue_wait_s > 1 ? s->cfg.queue_wait_s / 2 : 1);
                 snprintf(resp->reason, sizeof(resp->reason), "%s",
@@ -27,6 +35,7 @@ int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outco
                 return r;
         }
         if (o->status == SB_SETUP_FAILED) {
+                metrics_setup_failure();
                 response_error(resp, 500, "internal error: the sandbox could not be set up");
                 snprintf(resp->reason, sizeof(resp->reason), "sandbox set-up failed: %s", o->setup.msg);
                 sb_outcome_free(o);

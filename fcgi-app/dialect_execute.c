@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dialects.h"
+#include "metrics.h"
 
 static const char *signal_name(int sig)
 {
@@ -144,6 +145,7 @@ void dialect_execute(struct service *s, const char *body, size_t len, struct htt
         resp->body = b;
         resp->status = status == SB_SUCCESS ? 200 : 400;
         resp->exec_status = sb_status_name(status);
+        metrics_execution(resp->exec_status, o.duration_ms / 1000.0);
         json_object_put(header);
         sb_outcome_free(&o);
         exec_request_free(&req);

@@ -16,6 +16,8 @@ void response_free(struct http_response *r)
 {
         json_object_put(r->body);
         r->body = NULL;
+        free(r->text);
+        r->text = NULL;
 }
 
 void response_error(struct http_response *r, int status, const char *msg)

@@ -12,6 +12,9 @@ struct http_response {
         struct json_object *body;
         unsigned retry_after;        /* seconds, 0 = no header */
         const char *allow;           /* Allow header for 405 */
+        char *text;                  /* a non-JSON body (owned), e.g. /metrics */
+        size_t text_len;
+        const char *content_type;    /* default: application/json; charset=utf-8 */
         /* for the log line */
         char reason[320];            /* why a 5xx happened: never sent to the client */
         const char *exec_status;     /* success, error, timeout, ... or NULL when nothing ran */

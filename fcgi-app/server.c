@@ -7,6 +7,7 @@
 
 #include "dialects.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 static const char *param(FCGX_Request *rq, const char *name)
@@ -20,15 +21,18 @@ static const char *param(FCGX_Request *rq, const char *name)
 static void send_response(FCGX_Request *rq, struct http_response *resp)
 {
         size_t len;
-        const char *text = response_text(resp, &len);
+        const char *text = resp->text ? resp->text : response_text(resp, &len);
+        if (resp->text)
+                len = resp->text_len > 0 ? resp->text_len - 1 : 0;   /* the trailing newline is added below */
         char head[512];
         /* formatted here: libfcgi's own printf knows no %zu */
         int n = snprintf(head, sizeof(head),
                          "Status: %d %s\r\n"
-                         "Content-Type: application/json; charset=utf-8\r\n"
+                         "Content-Type: %s\r\n"
                          "Cache-Control: no-store\r\n"
                          "Content-Length: %zu\r\n",
-                         resp->status, http_reason(resp->status), len + 1);
+                         resp->status, http_reason(resp->status),
+                         resp->content_type ? resp->content_type : "application/json; charset=utf-8", len + 1);
         if (resp->retry_after)
                 n += snprintf(head + n, sizeof(head) - (size_t) n, "Retry-After: %u\r\n", resp->retry_after);
         if (resp->allow)
@@ -123,6 +127,18 @@ static void route(struct service *s, FCGX_Request *rq, const char *path, const c
                 free(body);
                 return;
         }
+        if (strcmp(path, "/metrics") == 0) {
+                *endpoint = "/metrics";
+                if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+                        response_error(resp, 405, "method not allowed: use GET");
+                        resp->allow = "GET, HEAD";
+                        return;
+                }
+                resp->status = 200;
+                resp->text = metrics_render(s, &resp->text_len);
+                resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+                return;
+        }
         *endpoint = "other";
         response_error(resp, 404, "not found");
 }
@@ -171,6 +187,7 @@ void server_handle(struct service *s, FCGX_Request *rq)
         }
         if (resp.reason[0])
                 json_object_object_add(f, "reason", json_object_new_string(resp.reason));
+        metrics_request(endpoint, resp.status);
         log_json(resp.status >= 500 ? LOG_ERROR_ : LOG_INFO_, "request", f);
         response_free(&resp);
 }
