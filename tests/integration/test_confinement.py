@@ -156,3 +156,22 @@ def test_requests_do_not_share_random_state(stack):
     ra, rb = a.json["result"], b.json["result"]
     for x, y in zip(ra, rb):
         assert x != y, (ra, rb)
+
+
+def test_namespace_and_mount_calls_are_refused(stack):
+    r = stack.execute(
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "def call(f, *args):\n"
+        "    rc = f(*args)\n"
+        "    return [rc, os.strerror(ctypes.get_errno()) if rc != 0 else '']\n"
+        "def main():\n"
+        "    return {\n"
+        "        'unshare_user': call(libc.unshare, 0x10000000),\n"
+        "        'unshare_net': call(libc.unshare, 0x40000000),\n"
+        "        'mount_tmpfs': call(libc.mount, b'none', b'/tmp', b'tmpfs', 0, None),\n"
+        "        'sethostname': call(libc.sethostname, b'x', 1),\n"
+        "    }\n")
+    assert r.status == 200, r
+    for name, (rc, err) in r.json["result"].items():
+        assert rc == -1, (name, r.json["result"])
