@@ -1,4 +1,4 @@
-/* sandrun: the command-line twin of the HTTP API.  It builds the same JSON
+/* sandrun: the command-line twin of the HTTP API (POST /execute and POST /invoke).  It builds the same JSON
  * request a client would send and runs it through the same validation, job
  * path and response code as sandrun-fcgi, then prints the response body.
  *
@@ -22,9 +22,15 @@
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: sandrun run SCRIPT.py [--timeout S] [--memory-limit MB] [--stdin FILE] [--config FILE]\n"
+                   "       sandrun invoke MODULE.FUNCTION MODULE.py EVENT.json [--timeout S] [--memory-limit MB]\n"
+                   "                      [--config FILE]\n"
                    "       sandrun --help | --version\n\n"
-                   "Runs SCRIPT.py (which defines main()) in the same sandbox as the service and prints\n"
-                   "the /execute response body.  Exit status: 0 success, 1 the script failed, 2 usage error.\n");
+                   "run: runs SCRIPT.py (which defines main()) in the same sandbox as the service and\n"
+                   "prints the POST /execute response body.\n"
+                   "invoke: imports MODULE.py as MODULE, calls FUNCTION(event, context) with the event and\n"
+                   "context of EVENT.json ({\"version\": \"v1\", \"event\": ..., \"context\": ...}) and prints\n"
+                   "the POST /invoke response body.\n"
+                   "Exit status: 0 success, 1 the script failed, 2 usage error.\n");
 }
 
 /* Read a whole file, at most max bytes. */
@@ -94,10 +100,13 @@ int main(int argc, char **argv)
                 printf("sandrun %s\n", PACKAGE_VERSION);
                 return 0;
         }
-        if (argc < 3 || strcmp(argv[1], "run") != 0) {
+        bool invoke = argc >= 2 && strcmp(argv[1], "invoke") == 0;
+        if (argc < 3 || (strcmp(argv[1], "run") != 0 && !invoke)) {
                 usage(stderr);
                 return 2;
         }
+        const char *positional[3] = { NULL, NULL, NULL };
+        size_t n_positional = 0, want_positional = invoke ? 3 : 1;
         for (int i = 2; i < argc; i++) {
                 const char **slot = NULL;
                 if (strcmp(argv[i], "--timeout") == 0) slot = &timeout;
@@ -107,8 +116,8 @@ int main(int argc, char **argv)
                 else if (argv[i][0] == '-' && argv[i][1]) {
                         fprintf(stderr, "sandrun: unknown option '%s'\n", argv[i]);
                         return 2;
-                } else if (!script_path) {
-                        script_path = argv[i];
+                } else if (n_positional < want_positional) {
+                        positional[n_positional++] = argv[i];
                         continue;
                 } else {
                         fprintf(stderr, "sandrun: unexpected argument '%s'\n", argv[i]);
@@ -120,8 +129,13 @@ int main(int argc, char **argv)
                 }
                 *slot = argv[++i];
         }
-        if (!script_path) {
+        if (n_positional != want_positional) {
                 usage(stderr);
+                return 2;
+        }
+        script_path = invoke ? positional[1] : positional[0];
+        if (invoke && stdin_path) {
+                fprintf(stderr, "sandrun: invoke takes no --stdin: the event comes from EVENT.json\n");
                 return 2;
         }
 
@@ -140,15 +154,34 @@ int main(int argc, char **argv)
         }
 
         /* The request, exactly as a client would send it. */
-        struct json_object *req = json_object_new_object();
+        struct json_object *req = NULL;
         char *data = NULL;
         size_t len = 0;
-        int r = slurp(script_path, c->max_body_bytes, &data, &len);
+        int r;
+        if (invoke) {
+                r = slurp(positional[2], c->max_body_bytes, &data, &len);
+                if (r < 0) {
+                        fprintf(stderr, "sandrun: %s: %s\n", positional[2], strerror(-r));
+                        return 2;
+                }
+                struct request_error rerr = { 0 };
+                req = parse_json_body(data, len, &rerr);
+                free(data);
+                if (!req) {
+                        fprintf(stderr, "sandrun: %s: %s\n", positional[2], rerr.msg);
+                        return 2;
+                }
+                json_object_object_add(req, "handler", json_object_new_string(positional[0]));
+        } else {
+                req = json_object_new_object();
+        }
+        r = slurp(script_path, c->max_body_bytes, &data, &len);
         if (r < 0) {
                 fprintf(stderr, "sandrun: %s: %s\n", script_path, strerror(-r));
+                json_object_put(req);
                 return 2;
         }
-        json_object_object_add(req, "script", json_text(data, len));
+        json_object_object_add(req, invoke ? "code" : "script", json_text(data, len));
         free(data);
         if (stdin_path) {
                 r = slurp(stdin_path, c->max_body_bytes, &data, &len);
@@ -195,11 +228,18 @@ int main(int argc, char **argv)
         }
         struct http_response resp;
         response_init(&resp);
-        dialect_execute(&service, body, body_len, &resp);
+        if (invoke)
+                dialect_invoke(&service, body, body_len, &resp);
+        else
+                dialect_execute(&service, body, body_len, &resp);
         json_object_put(req);
         if (resp.status >= 500 && resp.reason[0])
                 fprintf(stderr, "sandrun: %s\n", resp.reason);
         int rc = print_response(&resp);
+        /* /invoke answers 200 for every run: its "error" field says how it went */
+        struct json_object *e;
+        if (invoke && rc == 0 && json_object_object_get_ex(resp.body, "error", &e) && e)
+                rc = 1;
         response_free(&resp);
         service_stop(&service);
         return rc;

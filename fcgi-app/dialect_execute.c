@@ -19,7 +19,7 @@ static const char *signal_name(int sig)
 
 /* Is this one JSON value?  The runner made it, but the script could write
  * to the same channel, so check before passing it on verbatim. */
-static bool valid_json(const char *text, size_t len)
+bool dialect_valid_json(const char *text, size_t len)
 {
         struct json_tokener *tok = json_tokener_new_ex(4096);
         if (!tok)
@@ -36,7 +36,7 @@ static bool valid_json(const char *text, size_t len)
 }
 
 /* The runner's header is JSON it wrote; take one string field from it. */
-static struct json_object *header_field(struct json_object *header, const char *key)
+struct json_object *dialect_header_string(struct json_object *header, const char *key)
 {
         struct json_object *v;
         if (header && json_object_object_get_ex(header, key, &v) && json_object_is_type(v, json_type_string))
@@ -110,13 +110,13 @@ void dialect_execute(struct service *s, const char *body, size_t len, struct htt
         struct json_object *header = o.header ? json_tokener_parse(o.header) : NULL;
         struct json_object *b = json_object_new_object();
         enum sb_status status = o.status;
-        if (status == SB_SUCCESS && !valid_json(o.result_json, o.result_json_len))
+        if (status == SB_SUCCESS && !dialect_valid_json(o.result_json, o.result_json_len))
                 status = SB_ERROR;
 
         if (status == SB_SUCCESS) {
                 json_object_object_add(b, "result", json_raw(o.result_json, o.result_json_len));
         } else {
-                struct json_object *msg = header_field(header, "error");
+                struct json_object *msg = dialect_header_string(header, "error");
                 if (msg && status != SB_TIMEOUT && status != SB_MEMORY) {
                         json_object_object_add(b, "error", json_object_get(msg));
                 } else {
@@ -126,7 +126,7 @@ void dialect_execute(struct service *s, const char *body, size_t len, struct htt
                         outcome_error_text(&shown, req.timeout_s, req.memory_mb, "main()", text, sizeof(text));
                         json_object_object_add(b, "error", json_object_new_string(text));
                 }
-                struct json_object *tb = header_field(header, "traceback");
+                struct json_object *tb = dialect_header_string(header, "traceback");
                 if (tb)
                         json_object_object_add(b, "traceback", json_object_get(tb));
         }

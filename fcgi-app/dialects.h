@@ -15,5 +15,12 @@ int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outco
 void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned memory_mb, const char *what,
                         char *buf, size_t size);
 
+/* Is text (NUL-terminated at len) exactly one JSON value? */
+bool dialect_valid_json(const char *text, size_t len);
+/* A string field of the runner's header, or NULL. */
+struct json_object *dialect_header_string(struct json_object *header, const char *key);
+
+void dialect_run(struct service *s, const char *body, size_t len, struct http_response *resp);
+void dialect_invoke(struct service *s, const char *body, size_t len, struct http_response *resp);
 void dialect_execute(struct service *s, const char *body, size_t len, struct http_response *resp);
 void dialect_health(struct service *s, struct http_response *resp);

@@ -97,8 +97,18 @@ static void route(struct service *s, FCGX_Request *rq, const char *path, const c
                 dialect_health(s, resp);
                 return;
         }
-        if (strcmp(path, "/execute") == 0) {
-                *endpoint = EP_EXECUTE;
+        static const struct {
+                const char *path;
+                void (*handle)(struct service *, const char *, size_t, struct http_response *);
+        } posts[] = {
+                { EP_EXECUTE, dialect_execute },
+                { "/run", dialect_run },
+                { "/invoke", dialect_invoke },
+        };
+        for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
+                if (strcmp(path, posts[i].path) != 0)
+                        continue;
+                *endpoint = posts[i].path;
                 if (strcmp(method, "POST")) {
                         response_error(resp, 405, "method not allowed: use POST");
                         resp->allow = "POST";
@@ -123,7 +133,7 @@ static void route(struct service *s, FCGX_Request *rq, const char *path, const c
                         response_error(resp, 400, "the request body ended early");
                         return;
                 }
-                dialect_execute(s, body, (size_t) len, resp);
+                posts[i].handle(s, body, (size_t) len, resp);
                 free(body);
                 return;
         }

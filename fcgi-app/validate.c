@@ -157,3 +157,163 @@ void exec_request_free(struct exec_request *r)
         json_object_put(r->root);
         memset(r, 0, sizeof(*r));
 }
+
+/* A whole number given as an integer or as a float without a fraction
+ * (2.0), never a boolean or a string. */
+static int whole_number(struct json_object *v, int64_t *out)
+{
+        if (json_object_is_type(v, json_type_int)) {
+                *out = json_object_get_int64(v);
+                return 0;
+        }
+        if (json_object_is_type(v, json_type_double)) {
+                double d = json_object_get_double(v);
+                if (isfinite(d) && d == floor(d) && fabs(d) < 1e15) {
+                        *out = (int64_t) d;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int validate_run(const struct config *c, const char *body, size_t len, struct run_request *out,
+                 struct request_error *e)
+{
+        memset(out, 0, sizeof(*out));
+        out->timeout_s = c->default_timeout_s;
+        out->memory_mb = c->default_memory_mb;
+
+        struct json_object *root = parse_json_body(body, len, e);
+        if (!root) {
+                e->http_status = e->http_status == 413 ? 413 : 422;
+                return -EINVAL;
+        }
+        out->root = root;
+        json_object_object_foreach(root, key, val) {
+                int64_t n;
+                if (strcmp(key, "code") == 0) {
+                        if (!json_object_is_type(val, json_type_string))
+                                return fail(e, 422, key, "Input should be a valid string");
+                        out->code = json_object_get_string(val);
+                        out->code_len = (size_t) json_object_get_string_len(val);
+                } else if (strcmp(key, "timeout") == 0) {
+                        if (whole_number(val, &n) < 0)
+                                return fail(e, 422, key, "Input should be a valid integer");
+                        if (n < 1 || (double) n > c->max_timeout_s)
+                                return fail(e, 422, key, "Input should be from 1 to %g", c->max_timeout_s);
+                        out->timeout_s = (double) n;
+                } else if (strcmp(key, "memory_limit") == 0) {
+                        if (whole_number(val, &n) < 0)
+                                return fail(e, 422, key, "Input should be a valid integer");
+                        if (n < c->min_memory_mb || n > c->max_memory_mb)
+                                return fail(e, 422, key, "Input should be from %u to %u", c->min_memory_mb,
+                                            c->max_memory_mb);
+                        out->memory_mb = (unsigned) n;
+                } else {
+                        return fail(e, 422, key, "Extra inputs are not permitted");
+                }
+        }
+        if (!out->code)
+                return fail(e, 422, "code", "Field required");
+        if (out->code_len == 0)
+                return fail(e, 422, "code", "String should have at least 1 character");
+        if (out->code_len > c->max_script_bytes)
+                return fail(e, 422, "code", "String should have at most %llu bytes",
+                            (unsigned long long) c->max_script_bytes);
+        return 0;
+}
+
+static int is_ident(const char *s, size_t n)
+{
+        if (n == 0 || isdigit((unsigned char) s[0]))
+                return 0;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && s[i] != '_')
+                        return 0;
+        return 1;
+}
+
+int handler_is_valid(const char *s)
+{
+        const char *dot = strchr(s, '.');
+        if (!dot || strchr(dot + 1, '.') || strlen(s) > 128)
+                return 0;
+        return is_ident(s, (size_t) (dot - s)) && is_ident(dot + 1, strlen(dot + 1));
+}
+
+int validate_invoke(const struct config *c, const char *body, size_t len, struct invoke_request *out,
+                    struct request_error *e)
+{
+        bool have_version = false;
+
+        memset(out, 0, sizeof(*out));
+        out->timeout_s = 10;
+        out->memory_mb = 256;
+        snprintf(out->handler, sizeof(out->handler), "main.handler");
+
+        struct json_object *root = parse_json_body(body, len, e);
+        if (!root)
+                return -EINVAL;
+        out->root = root;
+        json_object_object_foreach(root, key, val) {
+                if (strcmp(key, "version") == 0) {
+                        if (!json_object_is_type(val, json_type_string) || strcmp(json_object_get_string(val), "v1"))
+                                return fail(e, 400, key, "unsupported version: 'version' must be \"v1\"");
+                        have_version = true;
+                } else if (strcmp(key, "handler") == 0) {
+                        if (!json_object_is_type(val, json_type_string))
+                                return fail(e, 400, key, "'handler' must be a string \"module.function\", not %s",
+                                            type_name(val));
+                        const char *h = json_object_get_string(val);
+                        if (!handler_is_valid(h))
+                                return fail(e, 400, key,
+                                            "'handler' must be \"module.function\", two Python identifiers "
+                                            "joined by one dot, such as \"main.handler\"");
+                        snprintf(out->handler, sizeof(out->handler), "%s", h);
+                } else if (strcmp(key, "code") == 0) {
+                        if (!json_object_is_type(val, json_type_string))
+                                return fail(e, 400, key, "'code' must be a string, not %s", type_name(val));
+                        out->code = json_object_get_string(val);
+                        out->code_len = (size_t) json_object_get_string_len(val);
+                } else if (strcmp(key, "event") == 0) {
+                        out->event = val;
+                } else if (strcmp(key, "context") == 0) {
+                        if (!json_object_is_type(val, json_type_object) && !json_object_is_type(val, json_type_null))
+                                return fail(e, 400, key, "'context' must be an object, not %s", type_name(val));
+                        out->context = val;
+                } else if (strcmp(key, "timeout") == 0) {
+                        if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
+                                return fail(e, 400, key, "'timeout' must be a number of seconds, not %s", type_name(val));
+                        double t = json_object_get_double(val);
+                        if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
+                                return fail(e, 400, key, "'timeout' must be greater than 0 and at most %g seconds",
+                                            c->max_timeout_s);
+                        out->timeout_s = t;
+                } else if (strcmp(key, "memory_limit") == 0) {
+                        if (!json_object_is_type(val, json_type_int))
+                                return fail(e, 400, key, "'memory_limit' must be an integer number of MB, not %s",
+                                            type_name(val));
+                        int64_t m = json_object_get_int64(val);
+                        if (m < c->min_memory_mb || m > c->max_memory_mb)
+                                return fail(e, 400, key, "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
+                                            c->max_memory_mb);
+                        out->memory_mb = (unsigned) m;
+                } else {
+                        return fail(e, 400, key,
+                                    "unknown field '%.64s': allowed are version, handler, code, event, context, "
+                                    "timeout, memory_limit",
+                                    key);
+                }
+        }
+        if (!have_version)
+                return fail(e, 400, "version", "'version' is required and must be \"v1\"");
+        if (!out->code)
+                return fail(e, 400, "code", "'code' is required");
+        if (out->code_len == 0)
+                return fail(e, 400, "code", "'code' must not be empty");
+        if (out->code_len > c->max_script_bytes)
+                return fail(e, 400, "code", "'code' is larger than %llu bytes", (unsigned long long) c->max_script_bytes);
+        const char *dot = strchr(out->handler, '.');
+        snprintf(out->module, sizeof(out->module), "%.*s", (int) (dot - out->handler), out->handler);
+        return 0;
+}

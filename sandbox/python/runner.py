@@ -179,6 +179,11 @@ def run_invoke(source, max_result, handler):
     module_name, _, function_name = handler.partition(".")
     filename = module_name + ".py"
     register_source(filename, source)
+    if module_name in sys.modules or module_name in getattr(sys, "stdlib_module_names", ()):
+        # importing the code under that name would replace a real module
+        return send("error", {"error": "handler module '%s' is the name of an existing module: "
+                              "name the module something else, such as 'main'" % module_name,
+                              "client_error": True})
 
     # One stream in write order: stdout, stderr and logging records all land
     # in the job's stdout pipe, unbuffered, so their order is the order written.
@@ -208,7 +213,7 @@ def run_invoke(source, max_result, handler):
         func = getattr(module, function_name, None)
         if not callable(func):
             return send("error", {"error": "handler '%s' not found: module '%s' has no function '%s'"
-                                  % (handler, module_name, function_name), "missing_handler": True})
+                                  % (handler, module_name, function_name), "client_error": True})
         value = func(event, context)
     except MemoryError:
         return send("memory_exceeded", {"error": "MemoryError"})
