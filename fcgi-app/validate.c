@@ -122,8 +122,10 @@ int validate_execute(const struct config *c, const char *body, size_t len, struc
                         out->timeout_s = t;
                 } else if (strcmp(key, "memory_limit") == 0) {
                         if (!json_object_is_type(val, json_type_int))
-                                return fail(e, 400, key, "'memory_limit' must be an integer number of MB, not %s",
-                                            type_name(val));
+                                return fail(e, 400, key,
+                                            "'memory_limit' must be an integer number of MB written without a "
+                                            "fraction (such as 512), not %s",
+                                            json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
                         int64_t m = json_object_get_int64(val);
                         if (m < c->min_memory_mb || m > c->max_memory_mb)
                                 return fail(e, 400, key, "'memory_limit' must be from %u to %u MB", c->min_memory_mb,

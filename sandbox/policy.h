@@ -85,7 +85,9 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                   const int job_fds[], size_t n_job_fds, struct sb_error *err);
 
 /* steps, exposed for the unit tests and for sandbox_enter */
-pid_t sb_clone_job(void);
+pid_t sb_clone_job(bool new_net);
+int sb_netns_create(struct sb_error *err);
+int sb_netns_join(int fd, struct sb_error *err);
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);
 int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err);
 int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);

@@ -109,7 +109,7 @@ static void __attribute__((noreturn)) job_init(pid_t worker, uint32_t wall_ms)
 /* In the child: confine, then become the runner.  Never returns. */
 static void __attribute__((noreturn))
 child_main(const struct sb_policy *p, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS],
-           uint64_t as_base)
+           uint64_t as_base, int netns)
 {
         struct sb_error err = { 0 };
         struct sb_job_limits lim = {
@@ -127,7 +127,7 @@ child_main(const struct sb_policy *p, const struct sb_job_request *req, const in
         handler[sizeof(handler) - 1] = 0;
 
         int reply = fds[SB_FD_REPLY];
-        if (sandbox_enter(p, &lim, fds, SB_N_JOB_FDS, &err) < 0) {
+        if ((netns >= 0 && sb_netns_join(netns, &err) < 0) || sandbox_enter(p, &lim, fds, SB_N_JOB_FDS, &err) < 0) {
                 /* fds may have moved: after step 2 the reply socket is fd 5 */
                 report(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, SB_REPLY_SETUP_FAILED, &err);
                 _exit(SETUP_FAILED_EXIT);
@@ -196,7 +196,8 @@ static int recv_job(int ctl, struct sb_job_request *req, int fds[SB_N_JOB_FDS])
 }
 
 static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n_jobs,
-                      const struct sb_job_request *req, int fds[SB_N_JOB_FDS], uint64_t as_base)
+                      const struct sb_job_request *req, int fds[SB_N_JOB_FDS], uint64_t as_base,
+                      const int *netns)
 {
         struct sb_error err = { 0 };
 
@@ -208,9 +209,10 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
         uint64_t start = now_ns();
         if (p->warm)
                 sb_zygote_before_fork();
-        pid_t pid = sb_clone_job();
+        int slot_netns = netns ? netns[req->slot] : -1;
+        pid_t pid = sb_clone_job(slot_netns < 0);
         if (pid == 0)
-                child_main(p, req, fds, as_base);
+                child_main(p, req, fds, as_base, slot_netns);
         if (p->warm)
                 sb_zygote_after_fork_parent();
         if (pid < 0) {
@@ -266,7 +268,7 @@ static void reap(struct running *jobs, size_t *n_jobs)
         }
 }
 
-static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int ctl, pid_t parent)
+static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int ctl, pid_t parent, const int *netns)
 {
         static struct running jobs[MAX_JOBS];
         size_t n_jobs = 0;
@@ -339,7 +341,7 @@ static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int
                         if (r == 0)
                                 break;          /* the caller closed the channel */
                         if (r > 0)
-                                start_job(p, jobs, &n_jobs, &req, fds, as_base);
+                                start_job(p, jobs, &n_jobs, &req, fds, as_base, netns);
                 } else if (pfd[0].revents & (POLLHUP | POLLERR)) {
                         break;
                 }
@@ -379,6 +381,24 @@ static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p,
         signal(SIGHUP, SIG_IGN);
         signal(SIGPIPE, SIG_IGN);
 
+        /* one net namespace per slot, made before any zygote so every
+         * incarnation shares them (see step1_namespaces.c) */
+        int *netns = calloc(p->slots, sizeof(int));
+        if (!netns)
+                _exit(1);
+        for (unsigned i = 0; i < p->slots; i++) {
+                struct sb_error err = { 0 };
+                netns[i] = sb_netns_create(&err);
+                if (netns[i] < 0) {
+                        /* fall back to a fresh namespace per job */
+                        for (unsigned j = 0; j < i; j++)
+                                close(netns[j]);
+                        free(netns);
+                        netns = NULL;
+                        break;
+                }
+        }
+
         unsigned quick_deaths = 0;
         pid_t self = getpid();
         for (;;) {
@@ -387,7 +407,7 @@ static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p,
                 if (pid < 0)
                         _exit(1);
                 if (pid == 0)
-                        zygote_main(p, ctl, self);
+                        zygote_main(p, ctl, self, netns);
                 int st;
                 while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                         ;

@@ -6,6 +6,7 @@
  * included) and reaps them before our wait4() returns.  The caller is the
  * spawner, a single-threaded process, so the raw syscall (which skips glibc's
  * atfork handlers) leaves no lock held. */
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -17,10 +18,48 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 
-pid_t sb_clone_job(void)
+pid_t sb_clone_job(bool new_net)
 {
-        const unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
-                                    CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
+        const unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |
+                                    (new_net ? CLONE_NEWNET : 0) | SIGCHLD;
         /* x86_64 argument order: flags, stack, parent_tid, child_tid, tls */
         return (pid_t) syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+}
+
+/* A network namespace per execution slot, made once at start-up and joined
+ * by each job of the slot.  Making one costs about 0.4 ms and its teardown
+ * more in the background; joining costs microseconds.  The isolation is the
+ * same as a fresh one: a slot runs one job at a time, an unprivileged job
+ * cannot configure anything in it (no interface but a loopback it cannot
+ * bring up, no routes, no sysctls), and its sockets die with its processes.
+ * (IPC namespaces are not reused: System V objects outlive processes.) */
+int sb_netns_create(struct sb_error *err)
+{
+        int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return sb_fail(err, errno, "open /proc/self/ns/net");
+        int fd = -1;
+        if (unshare(CLONE_NEWNET) < 0) {
+                sb_fail(err, errno, "unshare(CLONE_NEWNET)");
+        } else {
+                fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        sb_fail(err, errno, "open new net namespace");
+                if (setns(self, CLONE_NEWNET) < 0) {
+                        /* the caller must never stay in the empty namespace */
+                        sb_fail(err, errno, "return to the host's net namespace");
+                        if (fd >= 0)
+                                close(fd);
+                        fd = -1;
+                }
+        }
+        close(self);
+        return fd >= 0 ? fd : err->code;
+}
+
+int sb_netns_join(int fd, struct sb_error *err)
+{
+        if (setns(fd, CLONE_NEWNET) < 0)
+                return sb_fail(err, errno, "join the slot's net namespace");
+        return 0;
 }

@@ -7,13 +7,17 @@
 static int tap_n;
 static int tap_failed;
 
+/* cond is evaluated once; every line is flushed, so a sanitizer that ends
+ * the process early still leaves the results so far for the driver */
 #define ok(cond, ...) do { \
+        int _pass = !!(cond); \
         tap_n++; \
-        if (cond) { printf("ok %d - ", tap_n); } \
+        if (_pass) { printf("ok %d - ", tap_n); } \
         else { printf("not ok %d - ", tap_n); tap_failed++; } \
         printf(__VA_ARGS__); \
         printf("\n"); \
-        if (!(cond)) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
+        if (!_pass) printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
+        fflush(stdout); \
 } while (0)
 
 #define is_str(got, want, ...) do { \
