@@ -2,6 +2,8 @@
 #include <Python.h>
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +40,15 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
         clearenv();
         for (size_t i = 0; sb_job_environ[i]; i++)
                 putenv(sb_job_environ[i]);
-        /* Imports run on the host as root: nothing may be written. */
-        putenv("MPLCONFIGDIR=/nonexistent");
+        /* Imports run on the host as root, and some write caches (matplotlib's
+         * font list, for one): the zygote gets a /tmp of its own, in a mount
+         * namespace of its own, so nothing of that reaches the host. */
+        if (unshare(CLONE_NEWNS) < 0)
+                return sb_fail(err, errno, "zygote mount namespace");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return sb_fail(err, errno, "zygote: make / private");
+        if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777") < 0)
+                return sb_fail(err, errno, "zygote: private /tmp");
 
         PyConfig_InitIsolatedConfig(&config);
         config.write_bytecode = 0;

@@ -295,8 +295,6 @@ def warm_main(dialect, max_result, handler):
     sys.stdin, sys.stdout, sys.stderr = _WARM_STREAMS
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = _WARM_STREAMS
     sys.argv = [""]
-    # the zygote imported with a config dir that cannot be written on the host
-    os.environ["MPLCONFIGDIR"] = "/tmp/.matplotlib"
     signal.signal(signal.SIGINT, signal.default_int_handler)
     np = sys.modules.get("numpy")
     if np is not None:
