@@ -151,6 +151,9 @@ static void classify(struct sb_outcome *o, const struct sb_job_spec *spec, const
 {
         int st = done->wstatus;
         uint64_t mem_kb = spec->memory_mb * 1024;
+        /* how much the job grew beyond what it started with (warm mode starts
+         * with the zygote's pages) */
+        uint64_t grown_kb = done->maxrss_kb > done->base_rss_kb ? done->maxrss_kb - done->base_rss_kb : 0;
         double cpu_limit_ms = ceil(spec->timeout_s) * 1000.0;
 
         o->duration_ms = (double) done->wall_us / 1000.0;
@@ -166,7 +169,7 @@ static void classify(struct sb_outcome *o, const struct sb_job_spec *spec, const
                 if (sig == SIGXCPU || (sig == SIGKILL && o->cpu_ms >= cpu_limit_ms)) {
                         o->status = SB_TIMEOUT;
                 } else if ((sig == SIGKILL || sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS) &&
-                           o->max_rss_kb * 10 >= mem_kb * 9) {
+                           grown_kb * 10 >= mem_kb * 9) {
                         /* a C allocation failing at the limit often ends this way */
                         o->status = SB_MEMORY;
                 } else {
@@ -181,7 +184,7 @@ static void classify(struct sb_outcome *o, const struct sb_job_spec *spec, const
                 return;
         }
         if (!o->header) {
-                o->status = o->max_rss_kb * 10 >= mem_kb * 9 ? SB_MEMORY : SB_ERROR;
+                o->status = grown_kb * 10 >= mem_kb * 9 ? SB_MEMORY : SB_ERROR;
                 return;
         }
         if (header_says(o, "success"))

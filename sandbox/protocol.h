@@ -56,5 +56,6 @@ struct sb_job_reply {
         uint64_t utime_us;
         uint64_t stime_us;
         uint64_t maxrss_kb;
+        uint64_t base_rss_kb;        /* warm: what the zygote had resident before the job */
         char msg[256];
 };

@@ -20,6 +20,9 @@
 #include "zygote.h"
 
 #define MAX_JOBS 1024
+
+/* warm: the zygote's resident size, reported with every job */
+static uint64_t base_rss_kb;
 #define SETUP_FAILED_EXIT 125
 #define BACKSTOP_MS 2000
 
@@ -259,6 +262,7 @@ static void reap(struct running *jobs, size_t *n_jobs)
                                 .utime_us = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec,
                                 .stime_us = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec,
                                 .maxrss_kb = (uint64_t) ru.ru_maxrss,
+                                .base_rss_kb = base_rss_kb,
                         };
                         send_reply(jobs[i].reply_fd, &r);
                         close(jobs[i].reply_fd);
@@ -273,6 +277,7 @@ static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int
         static struct running jobs[MAX_JOBS];
         size_t n_jobs = 0;
         uint64_t as_base = 0;
+        base_rss_kb = 0;
 
         /* The zygote lives exactly as long as its supervisor. */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -287,7 +292,9 @@ static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int
                         (void) !write(STDERR_FILENO, "\n", 1);
                         _exit(3);
                 }
-                as_base = sb_zygote_vsize();
+                uint64_t rss;
+                sb_zygote_size(&as_base, &rss);
+                base_rss_kb = rss / 1024;
         }
 
         sigset_t mask;

@@ -115,16 +115,17 @@ fail:
         return sb_failx(err, EIO, "Python initialisation failed: %s", st.err_msg ? st.err_msg : "unknown");
 }
 
-uint64_t sb_zygote_vsize(void)
+void sb_zygote_size(uint64_t *vsize, uint64_t *rss)
 {
-        unsigned long pages = 0;
+        unsigned long pages = 0, resident = 0;
         FILE *f = fopen("/proc/self/statm", "re");
         if (f) {
-                if (fscanf(f, "%lu", &pages) != 1)
-                        pages = 0;
+                if (fscanf(f, "%lu %lu", &pages, &resident) != 2)
+                        pages = resident = 0;
                 fclose(f);
         }
-        return (uint64_t) pages * (uint64_t) sysconf(_SC_PAGESIZE);
+        *vsize = (uint64_t) pages * (uint64_t) sysconf(_SC_PAGESIZE);
+        *rss = (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
 }
 
 void sb_zygote_before_fork(void)

@@ -14,8 +14,9 @@
  * left for the start-up probe to report) and the runner module, then freeze
  * the heap so children share it untouched.  Single-threaded caller. */
 int sb_zygote_init(const struct sb_policy *p, struct sb_error *err);
-/* Address space of the zygote in bytes: a job's memory limit is added to it. */
-uint64_t sb_zygote_vsize(void);
+/* Address space and resident size of the zygote in bytes: a job's memory
+ * limit is added to the first; the second is where a job's growth starts. */
+void sb_zygote_size(uint64_t *vsize, uint64_t *rss);
 /* Around the clone of a job: keep the interpreter's locks consistent. */
 void sb_zygote_before_fork(void);
 void sb_zygote_after_fork_parent(void);
