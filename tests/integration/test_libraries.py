@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import tempfile
 
@@ -32,6 +33,7 @@ def libstack():
         yield Stack(state_dir, port, key, build_dir)
     finally:
         subprocess.run([STACK, "stop", state_dir], timeout=60)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def ok(r):
