@@ -1,0 +1,123 @@
+"""Cross-request leaks: two requests never share files, shared memory,
+keys, locks, random state, identity or environment."""
+
+import os
+import secrets
+import subprocess
+
+import pytest
+
+from conftest import evidence, run_concurrently, STACK
+
+CAT = "leaks"
+
+
+def test_tmp_and_shm_files(stack, unharmed):
+    token = "tok" + secrets.token_hex(8)
+    ev = evidence(stack.run(CAT, "tmp_plant", stdin=token))
+    assert "secret" in ev and f"sock-{token}" in ev, ev
+    for _ in range(4):   # whichever slot comes next
+        chk = evidence(stack.run(CAT, "tmp_look", stdin=token))
+        assert chk == {"entries": ["/tmp/.shm"], "hits": []}, chk
+
+
+def test_shared_memory_and_sysv_ipc(stack, unharmed):
+    token = "tok" + secrets.token_hex(8)
+    ev = evidence(stack.run(CAT, "shm_plant", stdin=token))
+    assert ev["posix"] == "sandrun_hostile" and ev["sysv shmget"] >= 0, ev
+    for _ in range(4):
+        chk = evidence(stack.run(CAT, "shm_look"))
+        assert chk["posix"] == "FileNotFoundError errno=2", chk
+        assert chk["shmget"] == chk["semget"] == chk["msgget"] == "ENOENT", chk
+        assert chk["/proc/sysvipc"] == {"shm": [], "sem": [], "msg": []}, chk
+
+
+def test_keyrings(stack, unharmed):
+    token = "tok" + secrets.token_hex(8)
+    for _ in range(2):
+        ev = evidence(stack.run(CAT, "keyring", stdin=token))
+        for k in ("find earlier key", "add_key user", "add_key session", "add_key user-session",
+                  "keyctl user keyring"):
+            assert ev[k] == "EPERM", (k, ev[k])
+        assert ev["/proc/keys"] in ([], ) or isinstance(ev["/proc/keys"], str), ev
+        # no job uid ever holds a key (/proc/key-users lists uids with keys)
+        for line in ev["/proc/key-users"] if isinstance(ev["/proc/key-users"], list) else []:
+            assert not 200000 <= int(line.split(":")[0]) <= 200099, line
+
+
+@pytest.mark.hole("flock() on read-only shared files (/usr, /etc/passwd, the runner) "
+                  "is seen by a concurrent job: a covert channel between requests")
+def test_flock_not_shared_between_jobs(stack, unharmed):
+    holder, probe = run_concurrently(
+        lambda: stack.run(CAT, "flock_holder", stdin="4", timeout=20),
+        lambda: stack.run(CAT, "flock_probe", timeout=20))
+    hv, pv = evidence(holder), evidence(probe)
+    assert hv["flock"]["/tmp/lock"] == "held", hv
+    # the job's own /tmp is private: never contended
+    assert pv["/tmp/lock"] == "acquired", pv
+    assert pv["lockf /tmp/lockf"] == "acquired", pv
+    held_shared = [p for p, v in hv["flock"].items() if v == "held" and not p.startswith("/tmp")]
+    contended = [p for p in held_shared if pv[p] != "acquired"]
+    assert not contended, {"held by job A": held_shared, "seen by job B": {p: pv[p] for p in contended}}
+
+
+def _four_randomness_runs(stack):
+    a = evidence(stack.run(CAT, "randomness"))
+    b = evidence(stack.run(CAT, "randomness"))
+    c, d = (evidence(r) for r in run_concurrently(lambda: stack.run(CAT, "randomness"),
+                                                  lambda: stack.run(CAT, "randomness")))
+    return a, b, c, d
+
+
+def test_random_numbers_differ(stack, unharmed):
+    runs = _four_randomness_runs(stack)
+    for k in ("random", "numpy_legacy", "numpy_default_rng", "urandom", "uuid4", "secrets", "tempfile"):
+        vals = [x[k] for x in runs]
+        assert len({repr(v) for v in vals}) == 4, (k, vals)
+
+
+@pytest.mark.hole("jobs are forks of one Python zygote: the str hash secret and the "
+                  "address-space layout (ASLR) are the same in every request")
+def test_hash_secret_and_aslr_differ(stack, unharmed):
+    runs = _four_randomness_runs(stack)
+    assert all(x["PYTHONHASHSEED"] in (None, "random") for x in runs)
+    problems = {}
+    for k in ("str_hash", "libc_addr", "heap_addr"):
+        vals = [x[k] for x in runs]
+        if len(set(vals)) == 1:
+            problems[k] = vals
+    assert not problems, f"identical in 4 requests: {problems}"
+
+
+def test_hostname_and_environment(stack, unharmed):
+    a = evidence(stack.run(CAT, "identity_env"))
+    b = evidence(stack.run(CAT, "identity_env"))
+    for ev in (a, b):
+        assert ev["gethostname"] == "sandrun" and ev["uname"][1] == "sandrun", ev
+        assert ev["/etc/hostname"] == "sandrun" and ev["/proc/sys/kernel/hostname"] == "sandrun", ev
+        assert ev["sethostname"] == "PermissionError errno=1", ev
+        env = ev["environ"]
+        assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER", "LOGNAME",
+                            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                            "NUMEXPR_NUM_THREADS", "MPLBACKEND", "MPLCONFIGDIR", "PYTHONHASHSEED",
+                            "PYTHONDONTWRITEBYTECODE", "TZ", "TERM"}, sorted(env)
+        blob = repr(env)
+        assert stack.key not in blob and stack.state_dir not in blob, env
+        for k, v in os.environ.items():   # nothing of the host's environment
+            if len(v) > 12 and k not in ("PATH", "LANG", "LC_ALL", "HOME"):
+                assert v not in blob, k
+    assert a["environ"] == b["environ"]
+    assert a["/proc/sys/kernel/hostname"] == b["/proc/sys/kernel/hostname"]
+    assert open("/proc/sys/kernel/hostname").read().strip() != "pwned"
+
+
+def test_other_jobs_invisible(stack, unharmed):
+    token = "tok" + secrets.token_hex(8)
+    holder, looker = run_concurrently(
+        lambda: stack.run(CAT, "hold_token", stdin=token, timeout=20),
+        lambda: stack.run(CAT, "other_jobs_visible", stdin=token, timeout=20))
+    assert token in evidence(holder), holder     # it really was there
+    ev = evidence(looker)
+    assert ev["pids"] == [1, 2], ev
+    assert ev["found"] == [] and ev["extra_pids_in_1..4000"] == 0, ev
+    assert ev["tmp"] == [".shm"], ev

@@ -1,0 +1,143 @@
+"""Resources: every limit holds, every failure is classified, the service
+and the host carry on."""
+
+import hashlib
+import json
+import os
+import time
+
+from conftest import evidence, failed
+
+CAT = "resources"
+
+
+def test_memory_bytearray(stack, unharmed):
+    b = failed(stack.run(CAT, "memory_bytearray", memory_limit=128), "memory_exceeded")
+    assert b["error"] == "Script exceeded the memory limit (128 MB)", b
+
+
+def test_memory_gradual(stack, unharmed):
+    b = failed(stack.run(CAT, "memory_gradual", memory_limit=128, timeout=20), "memory_exceeded")
+    # max_rss_kb includes the pages shared with the pre-loaded zygote, so it
+    # may read above the limit; far above it would mean the limit did not hold
+    assert b["max_rss_kb"] <= 2 * 128 * 1024, b
+
+
+def test_numpy_huge_array(stack, unharmed):
+    failed(stack.run(CAT, "numpy_huge", memory_limit=256), "memory_exceeded")
+
+
+def test_mmap_noreserve(stack, unharmed):
+    b = failed(stack.run(CAT, "memory_mmap", memory_limit=256), ("memory_exceeded", "error"))
+    if b["status"] == "error":
+        assert "Cannot allocate memory" in b["error"], b
+
+
+def test_cpu_loop(stack, unharmed):
+    t0 = time.monotonic()
+    b = failed(stack.run(CAT, "cpu_loop", timeout=2), "timeout")
+    assert b["error"] == "Script execution timed out (2s limit)", b
+    assert time.monotonic() - t0 < 8
+
+
+def test_cpu_threads(stack, unharmed):
+    t0 = time.monotonic()
+    b = failed(stack.run(CAT, "cpu_threads", timeout=3), "timeout")
+    assert b["cpu_ms"] <= 3000 + 1500, b   # the CPU limit is the same number
+    assert time.monotonic() - t0 < 10
+
+
+def test_sleep_past_timeout(stack, unharmed):
+    t0 = time.monotonic()
+    b = failed(stack.run(CAT, "sleep_past_timeout", timeout=2), "timeout")
+    assert 1.9 <= b["duration_ms"] / 1000 <= 4, b
+    assert time.monotonic() - t0 < 8
+
+
+def test_disk_fill(stack, unharmed):
+    st = os.statvfs("/tmp")
+    host_free = st.f_bavail * st.f_frsize
+    ev = evidence(stack.run(CAT, "disk_fill", timeout=60))
+    assert ev["error"] == "ENOSPC", ev
+    assert ev["bytes"] <= 64 << 20, ev
+    assert ev["tmp_size_bytes"] == 64 << 20, ev
+    assert ev["shm_after_full"] == "ENOSPC", ev
+    assert ev["inode_error"] == "ENOSPC" and ev["inodes_made"] <= 4096, ev
+    st = os.statvfs("/tmp")
+    assert st.f_bavail * st.f_frsize > host_free - (32 << 20), "the host's /tmp filled up"
+
+
+def test_file_over_rlimit_fsize(stack, unharmed):
+    r = stack.run(CAT, "file_over_fsize")
+    if r.status == 200:
+        ev = evidence(r)
+        assert ev["write at 100MB"] == "EFBIG" and ev["truncate 1GB"] == "EFBIG", ev
+        assert ev["size"] <= 64 << 20, ev
+    else:
+        b = failed(r, ("error", "killed"))
+        if b["status"] == "error":
+            assert "File too large" in b["error"], b
+        else:
+            assert b["signal"] == 25, b   # SIGXFSZ
+
+
+def test_output_flood(stack, unharmed):
+    r = stack.run(CAT, "output_flood", timeout=30)
+    b = evidence(r) and r.json
+    assert b["result"] == "flooded"
+    assert b["stdout_truncated"] is True and b["stderr_truncated"] is True, {k: b[k] for k in b if k not in ("stdout", "stderr")}
+    for k in ("stdout", "stderr"):
+        # the cap is on bytes read; each invalid byte becomes one U+FFFD
+        assert len(b[k]) <= (1 << 20), (k, len(b[k]))
+        assert "\ufffd" in b[k], k   # invalid UTF-8 replaced, the body is JSON
+    json.loads(r.body.decode("utf-8"))
+
+
+def test_huge_result(stack, unharmed):
+    b = failed(stack.run(CAT, "huge_result", timeout=30), "output_limit")
+    assert "1048576" in b["error"], b
+    assert "result" not in b or b["result"] is None
+
+
+def test_deep_recursion(stack, unharmed):
+    b = failed(stack.run(CAT, "deep_recursion", timeout=5, memory_limit=256),
+               ("killed", "error", "memory_exceeded", "timeout"))
+    if b["status"] == "killed":
+        assert b["signal"] == 11, b
+
+
+def test_segfault(stack, unharmed):
+    b = failed(stack.run(CAT, "segfault"), "killed")
+    assert b["signal"] == 11 and "SIGSEGV" in b["error"], b
+
+
+def test_close_fds(stack, unharmed):
+    b = failed(stack.run(CAT, "close_fds"), ("error", "killed"))
+    assert "closed" not in json.dumps(b.get("result")), b
+
+
+def test_forged_result_frames(stack, unharmed):
+    for name in ("forge_result_frame", "forge_result_frame2"):
+        r = stack.run(CAT, name)
+        json.loads(r.body.decode("utf-8"))   # the response is always valid JSON
+        b = failed(r, ("error", "killed"))
+        assert b.get("result") in (None, ), b
+        assert "\ufffd" in b["stdout"] or name.endswith("2"), b
+
+
+def test_fd_exhaustion(stack, unharmed):
+    ev = evidence(stack.run(CAT, "fd_exhaustion"))
+    assert ev["error"] == "EMFILE" and ev["highest"] <= 255, ev
+
+
+def test_huge_stdin(stack, unharmed):
+    data = ("0123456789abcdef" * 65536)[: 1000 * 1000]   # under the 1 MiB body limit
+    ev = evidence(stack.run(CAT, "stdin_echo", stdin=data, timeout=30))
+    assert ev == {"bytes": len(data), "sha256": hashlib.sha256(data.encode()).hexdigest()}
+    # a stdin the script never reads must not block the service
+    t0 = time.monotonic()
+    assert evidence(stack.run(CAT, "stdin_ignored", stdin=data, timeout=10)) == "ignored stdin"
+    assert time.monotonic() - t0 < 10
+    # over the limit: refused before anything runs
+    r = stack.run(CAT, "stdin_echo", stdin="x" * ((1 << 20) + 10), timeout=10)
+    assert r.status in (400, 413), r
