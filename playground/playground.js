@@ -1,0 +1,1044 @@
+// sandrun playground: a static page that talks to the same-origin API.
+// No dependencies, no build step.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const KEY_STORE = "sandrun.playground.apiKey";
+  const INDENT = "    ";
+
+  // ------------------------------------------------------------ dialects
+
+  const DIALECTS = {
+    execute: { path: "/execute", file: "script.py", timeout: 30, memory: 512 },
+    run: { path: "/run", file: "main.py", timeout: 30, memory: 512 },
+    invoke: { path: "/invoke", file: null, timeout: 10, memory: 256 },
+  };
+
+  // ------------------------------------------------------------ examples
+
+  const MPL_PRELUDE = [
+    "import base64",
+    "import io",
+    "",
+    "import matplotlib",
+    "matplotlib.use(\"Agg\")  # no display: render to memory",
+    "import matplotlib.pyplot as plt",
+    "import numpy as np",
+    "",
+    "",
+    "def plot_png():",
+    "    x = np.linspace(0, 2 * np.pi, 200)",
+    "    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)",
+    "    ax.plot(x, np.sin(x), label=\"sin(x)\")",
+    "    ax.plot(x, np.cos(x), label=\"cos(x)\")",
+    "    ax.set_title(\"Rendered inside the sandbox\")",
+    "    ax.legend()",
+    "    buf = io.BytesIO()",
+    "    fig.savefig(buf, format=\"png\")",
+    "    plt.close(fig)",
+    "    return base64.b64encode(buf.getvalue()).decode(\"ascii\")",
+    "",
+  ].join("\n");
+
+  const PANDAS_FRAME = [
+    "    df = pd.DataFrame({",
+    "        \"city\": [\"Oslo\", \"Lima\", \"Oslo\", \"Pune\", \"Lima\"],",
+    "        \"temp\": [3.5, 19.0, 5.1, 31.2, 18.4],",
+    "    })",
+  ].join("\n");
+
+  const EXAMPLES = {
+    hello: {
+      execute: [
+        "def main():",
+        "    print(\"Calculating...\")",
+        "    numbers = [1, 2, 3, 4]",
+        "    return {\"answer\": sum(numbers), \"greeting\": \"Hello from sandrun!\"}",
+        "",
+      ].join("\n"),
+      run: [
+        "print(\"Hello from sandrun!\")",
+        "numbers = [1, 2, 3, 4]",
+        "print(\"sum:\", sum(numbers))",
+        "",
+      ].join("\n"),
+      invoke: {
+        code: [
+          "import logging",
+          "",
+          "",
+          "def handler(event, context):",
+          "    logging.info(\"got %s\", event)",
+          "    name = event.get(\"name\", \"world\")",
+          "    return {\"greeting\": f\"Hello, {name}!\", \"request\": context.get(\"request_id\")}",
+          "",
+        ].join("\n"),
+        event: "{\"name\": \"sandrun\"}",
+        context: "{\"request_id\": \"playground-1\"}",
+      },
+    },
+    pandas: {
+      execute: [
+        "import pandas as pd",
+        "",
+        "",
+        "def main():",
+        PANDAS_FRAME,
+        "    print(df)",
+        "    means = df.groupby(\"city\")[\"temp\"].mean().round(2)",
+        "    return {\"mean_temp\": means.to_dict(), \"rows\": len(df)}",
+        "",
+      ].join("\n"),
+      run: [
+        "import pandas as pd",
+        "",
+        PANDAS_FRAME.replace(/^ {4}/gm, ""),
+        "print(df)",
+        "print()",
+        "print(df.groupby(\"city\")[\"temp\"].agg([\"mean\", \"max\"]))",
+        "",
+      ].join("\n"),
+      invoke: {
+        code: [
+          "import pandas as pd",
+          "",
+          "",
+          "def handler(event, context):",
+          "    df = pd.DataFrame(event[\"rows\"])",
+          "    print(df)",
+          "    return df.groupby(\"city\")[\"temp\"].mean().round(2).to_dict()",
+          "",
+        ].join("\n"),
+        event: JSON.stringify({
+          rows: [
+            { city: "Oslo", temp: 3.5 }, { city: "Lima", temp: 19.0 },
+            { city: "Oslo", temp: 5.1 }, { city: "Pune", temp: 31.2 },
+          ],
+        }, null, 1).replace(/\n\s*/g, " "),
+        context: "{}",
+      },
+    },
+    error: {
+      execute: [
+        "def average(values):",
+        "    return sum(values) / len(values)",
+        "",
+        "",
+        "def main():",
+        "    print(\"averaging an empty list...\")",
+        "    return average([])",
+        "",
+      ].join("\n"),
+      run: [
+        "def average(values):",
+        "    return sum(values) / len(values)",
+        "",
+        "",
+        "print(\"averaging an empty list...\")",
+        "print(average([]))",
+        "",
+      ].join("\n"),
+      invoke: {
+        code: [
+          "def average(values):",
+          "    return sum(values) / len(values)",
+          "",
+          "",
+          "def handler(event, context):",
+          "    print(\"averaging\", event[\"values\"])",
+          "    return {\"average\": average(event[\"values\"])}",
+          "",
+        ].join("\n"),
+        event: "{\"values\": []}",
+        context: "{}",
+      },
+    },
+    matplotlib: {
+      execute: MPL_PRELUDE + [
+        "",
+        "def main():",
+        "    # A PNG under a key named like \"image\" is shown as a picture.",
+        "    return {\"image\": \"data:image/png;base64,\" + plot_png()}",
+        "",
+      ].join("\n"),
+      run: MPL_PRELUDE + [
+        "",
+        "# /run has no result: a data URL printed on its own line is shown too.",
+        "print(\"data:image/png;base64,\" + plot_png())",
+        "",
+      ].join("\n"),
+      invoke: {
+        code: MPL_PRELUDE + [
+          "",
+          "def handler(event, context):",
+          "    return {\"png\": plot_png()}",
+          "",
+        ].join("\n"),
+        event: "{}",
+        context: "{}",
+      },
+    },
+  };
+
+  // ------------------------------------------------------------ elements
+
+  const el = {
+    key: $("api-key"), keyToggle: $("key-toggle"), service: $("service"),
+    dialect: $("dialect"), example: $("example"),
+    note: $("example-note"), noteText: $("example-note-text"), restore: $("restore"),
+    code: $("code"), gutter: $("gutter"), mark: $("line-mark"), codeFile: $("code-file"),
+    invokeFields: $("invoke-fields"), handler: $("handler"),
+    event: $("event"), eventError: $("event-error"),
+    context: $("context"), contextError: $("context-error"),
+    stdinField: $("stdin-field"), stdin: $("stdin"),
+    timeout: $("timeout"), memory: $("memory"),
+    run: $("run"), runLabel: $("run-label"),
+    output: $("output"), announce: $("announce"), placeholder: $("placeholder"),
+    answer: $("answer"), status: $("status"), http: $("http"),
+    mDuration: $("m-duration"), mCpu: $("m-cpu"), mMemory: $("m-memory"),
+    mRoundtrip: $("m-roundtrip"), mRequestId: $("m-request-id"),
+    errorBox: $("error-box"), errorMessage: $("error-message"), traceback: $("traceback"),
+    imageBox: $("image-box"), images: $("images"),
+    resultBox: $("result-box"), result: $("result"),
+    stdoutBox: $("stdout-box"), stdout: $("stdout"), stdoutTrunc: $("stdout-trunc"),
+    stderrBox: $("stderr-box"), stderr: $("stderr"), stderrTrunc: $("stderr-trunc"),
+    logsBox: $("logs-box"), logs: $("logs"),
+  };
+
+  const state = {
+    running: false,
+    loaded: "",          // the code text last loaded from an example
+    loadedExample: "hello",
+    previous: null,      // the user's code replaced by an example (for Restore)
+    tabLeaves: false,    // after Esc, Tab moves the focus out of the editor
+    errorLines: new Set(),
+    markLine: 0,
+  };
+
+  // ------------------------------------------------------------ API key
+
+  function storageGet(k) {
+    try { return window.localStorage.getItem(k) || ""; } catch (e) { return ""; }
+  }
+  function storageSet(k, v) {
+    try {
+      if (v) window.localStorage.setItem(k, v); else window.localStorage.removeItem(k);
+    } catch (e) { /* storage disabled: the key lives for this page only */ }
+  }
+
+  el.key.value = storageGet(KEY_STORE);
+  el.key.addEventListener("input", () => storageSet(KEY_STORE, el.key.value.trim()));
+  el.keyToggle.addEventListener("click", () => {
+    const show = el.key.type === "password";
+    el.key.type = show ? "text" : "password";
+    el.keyToggle.textContent = show ? "Hide" : "Show";
+    el.keyToggle.setAttribute("aria-pressed", String(show));
+  });
+
+  // ------------------------------------------------------------ service
+
+  function checkHealth() {
+    fetch("/health", { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then((r) => r.json().then((b) => ({ ok: r.ok, b })))
+      .then(({ ok, b }) => {
+        if (!ok || b.status !== "healthy") {
+          el.service.textContent = "Service unhealthy: " + (b.reason || b.error || "unknown reason");
+          el.service.className = "service bad";
+          return;
+        }
+        const parts = [`${b.service || "sandrun"} ${b.version || ""}`.trim()];
+        if (b.mode) parts.push(`${b.mode} mode`);
+        if (b.slots) parts.push(`${b.slots.busy}/${b.slots.total} slots busy`);
+        if (Array.isArray(b.libraries) && b.libraries.length) {
+          parts.push("preloaded: " + b.libraries.join(", "));
+        }
+        el.service.textContent = "Healthy: " + parts.join(" · ");
+        el.service.className = "service good";
+        if (b.limits) {
+          if (b.limits.max_timeout_s) el.timeout.max = b.limits.max_timeout_s;
+          if (b.limits.max_memory_mb) el.memory.max = b.limits.max_memory_mb;
+          if (b.limits.min_memory_mb) el.memory.min = b.limits.min_memory_mb;
+        }
+      })
+      .catch((e) => {
+        el.service.textContent = "Service not reachable: " + e.message;
+        el.service.className = "service bad";
+      });
+  }
+
+  // ------------------------------------------------------------ editor
+
+  function lineHeight() {
+    return parseFloat(getComputedStyle(el.code).lineHeight) || 21;
+  }
+  function padTop() {
+    return parseFloat(getComputedStyle(el.code).paddingTop) || 0;
+  }
+
+  function renderGutter() {
+    const n = el.code.value.split("\n").length;
+    const frag = document.createDocumentFragment();
+    for (let i = 1; i <= n; i++) {
+      const s = document.createElement("span");
+      s.textContent = String(i);
+      if (state.errorLines.has(i)) s.className = "err";
+      if (i === state.markLine) s.className = "err current";
+      frag.appendChild(s);
+    }
+    el.gutter.replaceChildren(frag);
+    syncScroll();
+  }
+
+  function syncScroll() {
+    el.gutter.scrollTop = el.code.scrollTop;
+    if (state.markLine) {
+      el.mark.style.top = (padTop() + (state.markLine - 1) * lineHeight() - el.code.scrollTop) + "px";
+      el.mark.style.height = lineHeight() + "px";
+    }
+  }
+
+  function clearMarks() {
+    if (!state.errorLines.size && !state.markLine) return;
+    state.errorLines = new Set();
+    state.markLine = 0;
+    el.mark.hidden = true;
+    renderGutter();
+  }
+
+  function lineBounds(text, line) {
+    let start = 0;
+    for (let i = 1; i < line; i++) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) return null;
+      start = nl + 1;
+    }
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    return [start, end];
+  }
+
+  // Highlight LINE of the editor; with focus, also select it.
+  function showLine(line, focus) {
+    const b = lineBounds(el.code.value, line);
+    if (!b) return;
+    state.markLine = line;
+    el.mark.hidden = false;
+    const lh = lineHeight();
+    const top = padTop() + (line - 1) * lh;
+    if (top < el.code.scrollTop || top + lh > el.code.scrollTop + el.code.clientHeight) {
+      el.code.scrollTop = Math.max(0, top - el.code.clientHeight / 3);
+    }
+    renderGutter();
+    if (focus) {
+      el.code.focus({ preventScroll: true });
+      el.code.setSelectionRange(b[0], b[1]);
+      if (el.code.scrollIntoView) {
+        el.code.closest(".editor").scrollIntoView({ block: "nearest" });
+      }
+      announce(`Line ${line} of the code is selected.`);
+    }
+  }
+
+  function insertText(text) {
+    // execCommand keeps the browser's undo history; setRangeText is the fallback.
+    el.code.focus();
+    let done = false;
+    try { done = document.execCommand("insertText", false, text); } catch (e) { done = false; }
+    if (!done) {
+      el.code.setRangeText(text, el.code.selectionStart, el.code.selectionEnd, "end");
+      el.code.dispatchEvent(new Event("input"));
+    }
+  }
+
+  function indentSelection(dedent) {
+    const ta = el.code;
+    const v = ta.value;
+    const selStart = ta.selectionStart;
+    const selEnd = ta.selectionEnd;
+    if (!dedent && selStart === selEnd) {
+      const col = selStart - (v.lastIndexOf("\n", selStart - 1) + 1);
+      insertText(" ".repeat(INDENT.length - (col % INDENT.length)));
+      return;
+    }
+    const start = v.lastIndexOf("\n", selStart - 1) + 1;
+    let end = selEnd;
+    if (end > start && v[end - 1] === "\n") end--;
+    const lineEnd = v.indexOf("\n", end);
+    const stop = lineEnd < 0 ? v.length : lineEnd;
+    const lines = v.slice(start, stop).split("\n");
+    const changed = lines.map((l) => {
+      if (!dedent) return l.length ? INDENT + l : l;
+      const m = /^ {1,4}|^\t/.exec(l);
+      return m ? l.slice(m[0].length) : l;
+    }).join("\n");
+    ta.setSelectionRange(start, stop);
+    insertText(changed);
+    ta.setSelectionRange(start, start + changed.length);
+  }
+
+  el.code.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      state.tabLeaves = true;
+      return;
+    }
+    if (e.key === "Tab" && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      if (state.tabLeaves) return;       // let the focus move on
+      e.preventDefault();
+      indentSelection(e.shiftKey);
+      return;
+    }
+    state.tabLeaves = false;
+    if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && !e.shiftKey && !e.altKey) {
+      // Keep the indentation of the current line, one more level after ':'.
+      const v = el.code.value;
+      const pos = el.code.selectionStart;
+      const lineStart = v.lastIndexOf("\n", pos - 1) + 1;
+      const before = v.slice(lineStart, pos);
+      let indent = /^[ \t]*/.exec(before)[0];
+      if (/:\s*(#.*)?$/.test(before)) indent += INDENT;
+      e.preventDefault();
+      insertText("\n" + indent);
+    }
+  });
+  el.code.addEventListener("blur", () => { state.tabLeaves = false; });
+  el.code.addEventListener("input", () => {
+    if (state.errorLines.size || state.markLine) clearMarks(); else renderGutter();
+  });
+  el.code.addEventListener("scroll", syncScroll);
+  window.addEventListener("resize", syncScroll);
+
+  // ------------------------------------------------------------ examples + dialect
+
+  function dialect() { return el.dialect.value; }
+
+  function exampleFor(name, d) {
+    const ex = EXAMPLES[name][d];
+    return typeof ex === "string" ? { code: ex } : ex;
+  }
+
+  function loadExample(name, d) {
+    const ex = exampleFor(name, d);
+    const current = el.code.value;
+    if (current && current !== state.loaded) {
+      state.previous = current;
+      el.noteText.textContent = "The example replaced your code.";
+      el.restore.hidden = false;
+      el.note.hidden = false;
+    } else {
+      el.note.hidden = true;
+    }
+    el.code.value = ex.code;
+    el.code.scrollTop = 0;
+    state.loaded = ex.code;
+    state.loadedExample = name;
+    if (ex.event !== undefined) el.event.value = ex.event;
+    if (ex.context !== undefined) el.context.value = ex.context;
+    if (d === "invoke") el.handler.value = "main.handler";
+    state.errorLines = new Set();
+    state.markLine = 0;
+    el.mark.hidden = true;
+    renderGutter();
+  }
+
+  function applyDialect() {
+    const d = dialect();
+    const cfg = DIALECTS[d];
+    el.invokeFields.hidden = d !== "invoke";
+    el.stdinField.hidden = d !== "execute";
+    el.timeout.placeholder = `${cfg.timeout} (default)`;
+    el.memory.placeholder = `${cfg.memory} (default)`;
+    el.timeout.step = d === "run" ? "1" : "any";
+    el.timeout.min = d === "run" ? "1" : "0.1";
+    el.codeFile.textContent = `(runs as ${userFile()})`;
+  }
+
+  function userFile() {
+    const d = dialect();
+    if (d !== "invoke") return DIALECTS[d].file;
+    const mod = (el.handler.value.trim() || "main.handler").split(".")[0];
+    return mod + ".py";
+  }
+
+  el.example.addEventListener("change", () => loadExample(el.example.value, dialect()));
+  el.dialect.addEventListener("change", () => {
+    const d = dialect();
+    // An unedited example follows the dialect; the user's own code stays.
+    if (el.code.value === state.loaded) {
+      loadExample(state.loadedExample, d);
+    } else {
+      el.noteText.textContent = `Your code was kept: ${DIALECTS[d].path} ` +
+        (d === "execute" ? "calls main()." : d === "run" ? "runs the code as it is."
+          : "calls the handler with the event and context.");
+      el.note.hidden = false;
+      state.previous = null;
+      el.restore.hidden = true;
+      applyDialect();
+      return;
+    }
+    applyDialect();
+  });
+  el.handler.addEventListener("input", () => {
+    el.codeFile.textContent = `(runs as ${userFile()})`;
+  });
+  el.restore.addEventListener("click", () => {
+    if (state.previous == null) return;
+    el.code.value = state.previous;
+    state.previous = null;
+    el.note.hidden = true;
+    clearMarks();
+    renderGutter();
+    el.code.focus();
+  });
+
+  // ------------------------------------------------------------ lossless JSON
+
+  // The result is printed from the response text itself, so that integers
+  // beyond 2^53 keep every digit and object keys keep their order.
+  class JNum { constructor(t) { this.text = t; } }
+  class JObj { constructor() { this.entries = []; } }
+
+  function parseLossless(text) {
+    let i = 0;
+    const STR = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+    const NUM = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    const ws = () => { while (i < text.length && " \t\r\n".includes(text[i])) i++; };
+    const fail = () => { throw new SyntaxError("bad JSON at " + i); };
+    const str = () => {
+      STR.lastIndex = i;
+      const m = STR.exec(text);
+      if (!m) fail();
+      i += m[0].length;
+      return JSON.parse(m[0]);
+    };
+    const value = () => {
+      ws();
+      const c = text[i];
+      if (c === "{") {
+        i++;
+        const o = new JObj();
+        ws();
+        if (text[i] === "}") { i++; return o; }
+        for (;;) {
+          ws();
+          const k = str();
+          ws();
+          if (text[i++] !== ":") fail();
+          o.entries.push([k, value()]);
+          ws();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i++] !== "}") fail();
+          return o;
+        }
+      }
+      if (c === "[") {
+        i++;
+        const a = [];
+        ws();
+        if (text[i] === "]") { i++; return a; }
+        for (;;) {
+          a.push(value());
+          ws();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i++] !== "]") fail();
+          return a;
+        }
+      }
+      if (c === "\"") return str();
+      for (const [w, v] of [["true", true], ["false", false], ["null", null]]) {
+        if (text.startsWith(w, i)) { i += w.length; return v; }
+      }
+      NUM.lastIndex = i;
+      const m = NUM.exec(text);
+      if (!m) fail();
+      i += m[0].length;
+      return new JNum(m[0]);
+    };
+    const v = value();
+    ws();
+    if (i !== text.length) fail();
+    return v;
+  }
+
+  function fromPlain(v) {
+    if (v === null || typeof v !== "object") return typeof v === "number" ? new JNum(String(v)) : v;
+    if (Array.isArray(v)) return v.map(fromPlain);
+    const o = new JObj();
+    for (const k of Object.keys(v)) o.entries.push([k, fromPlain(v[k])]);
+    return o;
+  }
+
+  function getEntry(obj, key) {
+    if (!(obj instanceof JObj)) return undefined;
+    for (const [k, v] of obj.entries) if (k === key) return v;
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ images
+
+  const IMAGE_KEY = /image|img|png|plot|figure|fig|chart|picture|photo|graph/i;
+  const DATA_URL = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;
+  const PNG_B64 = /^iVBORw0KGgo[A-Za-z0-9+/=\s]*$/;
+  const JPEG_B64 = /^\/9j\/[A-Za-z0-9+/=\s]*$/;
+
+  function imageSrc(s) {
+    if (typeof s !== "string" || s.length < 24) return null;
+    const t = s.trim();
+    if (DATA_URL.test(t)) return t;
+    if (PNG_B64.test(t)) return "data:image/png;base64," + t;
+    if (JPEG_B64.test(t)) return "data:image/jpeg;base64," + t;
+    return null;
+  }
+
+  function findImages(v, key, out, depth) {
+    if (out.length >= 8 || depth > 6) return out;
+    if (typeof v === "string") {
+      const src = (key === null || IMAGE_KEY.test(key) || v.startsWith("data:image/")) ? imageSrc(v) : null;
+      if (src) out.push({ key: key === null ? "result" : key, src, raw: v });
+    } else if (Array.isArray(v)) {
+      v.forEach((x) => findImages(x, key, out, depth + 1));
+    } else if (v instanceof JObj) {
+      for (const [k, x] of v.entries) findImages(x, k, out, depth + 1);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ JSON printer
+
+  function printJSON(v, imageStrings) {
+    const out = [];
+    const push = (cls, text) => out.push([cls, text]);
+    const walk = (x, ind) => {
+      if (x === null) return push("j-null", "null");
+      if (x === true || x === false) return push("j-bool", String(x));
+      if (x instanceof JNum) return push("j-num", x.text);
+      if (typeof x === "number") return push("j-num", String(x));
+      if (typeof x === "string") {
+        if (imageStrings.has(x) && x.length > 80) {
+          return push("j-str", JSON.stringify(x.slice(0, 40)).slice(0, -1) +
+            `… (${x.length.toLocaleString("en")} characters, shown as an image)"`);
+        }
+        return push("j-str", JSON.stringify(x));
+      }
+      const inner = ind + "  ";
+      if (Array.isArray(x)) {
+        if (!x.length) return push("", "[]");
+        push("", "[\n");
+        x.forEach((y, i) => {
+          push("", inner);
+          walk(y, inner);
+          push("", i < x.length - 1 ? ",\n" : "\n");
+        });
+        return push("", ind + "]");
+      }
+      if (!x.entries.length) return push("", "{}");
+      push("", "{\n");
+      x.entries.forEach(([k, y], i) => {
+        push("", inner);
+        push("j-key", JSON.stringify(k));
+        push("", ": ");
+        walk(y, inner);
+        push("", i < x.entries.length - 1 ? ",\n" : "\n");
+      });
+      push("", ind + "}");
+    };
+    walk(v, "");
+    const frag = document.createDocumentFragment();
+    for (const [cls, text] of out) {
+      if (!cls) { frag.appendChild(document.createTextNode(text)); continue; }
+      const s = document.createElement("span");
+      s.className = cls;
+      s.textContent = text;
+      frag.appendChild(s);
+    }
+    return frag;
+  }
+
+  // ------------------------------------------------------------ line references
+
+  function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function lineButton(n, text) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "lineref";
+    b.dataset.line = String(n);
+    b.textContent = text;
+    b.title = `Go to line ${n} in the editor`;
+    b.setAttribute("aria-label", `${text}: go to line ${n} in the editor`);
+    b.addEventListener("click", () => showLine(n, true));
+    return b;
+  }
+
+  // Fill NODE with TEXT, turning references to the user's file into buttons.
+  // Returns the referenced line numbers in order.
+  function linkify(node, text, file, bare) {
+    node.replaceChildren();
+    const lines = [];
+    const parts = [`File "${escapeRe(file)}", (line (\\d+))`];
+    if (bare) parts.push("\\b(line (\\d+))\\b");
+    const re = new RegExp(parts.join("|"), "g");
+    let last = 0;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      const label = m[1] || m[3];
+      const n = parseInt(m[2] || m[4], 10);
+      const at = m.index + m[0].length - label.length;
+      node.appendChild(document.createTextNode(text.slice(last, at)));
+      node.appendChild(lineButton(n, label));
+      lines.push(n);
+      last = at + label.length;
+    }
+    node.appendChild(document.createTextNode(text.slice(last)));
+    return lines;
+  }
+
+  // ------------------------------------------------------------ output
+
+  function announce(msg) {
+    el.announce.textContent = "";
+    // A fresh text node is announced even when the message repeats.
+    setTimeout(() => { el.announce.textContent = msg; }, 30);
+  }
+
+  function fmtMs(ms) {
+    if (ms === undefined || ms === null || Number.isNaN(ms)) return "–";
+    if (ms >= 1000) return (ms / 1000).toFixed(2) + " s";
+    return (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)) + " ms";
+  }
+  function fmtMb(mb) {
+    if (mb === undefined || mb === null || Number.isNaN(mb)) return "–";
+    return mb.toFixed(1) + " MB";
+  }
+
+  function setPane(box, pre, text, opts) {
+    const o = opts || {};
+    const has = typeof text === "string" && text.length > 0;
+    box.hidden = !has && !o.always;
+    box.classList.toggle("empty", !has);
+    if (!has) {
+      pre.textContent = o.emptyText || "(empty)";
+      return [];
+    }
+    if (o.file) return linkify(pre, text, o.file, false);
+    pre.textContent = text;
+    return [];
+  }
+
+  function resetOutput() {
+    el.placeholder.hidden = true;
+    el.answer.hidden = false;
+    el.errorBox.hidden = true;
+    el.traceback.hidden = true;
+    el.imageBox.hidden = true;
+    el.images.replaceChildren();
+    el.stdoutTrunc.hidden = true;
+    el.stderrTrunc.hidden = true;
+    state.errorLines = new Set();
+    state.markLine = 0;
+    el.mark.hidden = true;
+  }
+
+  function setStatus(kind, text) {
+    el.status.textContent = text;
+    el.status.className = "badge " + kind;
+  }
+
+  function showImages(images) {
+    el.images.replaceChildren();
+    if (!images.length) { el.imageBox.hidden = true; return; }
+    for (const im of images) {
+      const fig = document.createElement("figure");
+      const img = document.createElement("img");
+      img.src = im.src;
+      img.alt = `Image from the result's "${im.key}" value`;
+      img.className = "result-image";
+      const cap = document.createElement("figcaption");
+      cap.textContent = im.key;
+      fig.append(img, cap);
+      el.images.appendChild(fig);
+    }
+    el.imageBox.hidden = false;
+  }
+
+  function showError(message, traceback, file) {
+    el.errorBox.hidden = false;
+    const lines = linkify(el.errorMessage, message || "error", file, true);
+    if (traceback) {
+      el.traceback.hidden = false;
+      lines.push(...linkify(el.traceback, traceback, file, false));
+    } else {
+      el.traceback.hidden = true;
+      el.traceback.textContent = "";
+    }
+    return lines;
+  }
+
+  function markErrorLines(lines) {
+    const n = el.code.value.split("\n").length;
+    const valid = lines.filter((x) => x >= 1 && x <= n);
+    state.errorLines = new Set(valid);
+    if (valid.length) {
+      showLine(valid[valid.length - 1], false);   // innermost frame of the user's code
+    } else {
+      renderGutter();
+    }
+  }
+
+  function lastLine(s) {
+    const ls = (s || "").trim().split("\n");
+    return ls[ls.length - 1] || "";
+  }
+
+  function render(d, http, text, body, headers, roundtripMs) {
+    resetOutput();
+    const file = userFile();
+    const rid = headers.get("X-Request-Id") || (body && body.request_id) || "–";
+    el.mRequestId.textContent = rid;
+    el.mRoundtrip.textContent = fmtMs(roundtripMs);
+    el.http.textContent = `HTTP ${http.status}${http.statusText ? " " + http.statusText : ""}`;
+
+    let tree;
+    if (body !== null && typeof body === "object") {
+      try { tree = parseLossless(text); } catch (e) { tree = fromPlain(body); }
+    }
+
+    // Errors that did not run the code: auth, limits, validation, overload.
+    const ranOk = body && typeof body === "object" && (
+      (d === "execute" && typeof body.status === "string") ||
+      (d === "run" && http.status === 200 && typeof body.status === "string") ||
+      (d === "invoke" && http.status === 200 && "result" in body));
+    if (!ranOk) {
+      setStatus("bad", http.status === 401 ? "Not authorized" :
+        http.status === 429 ? "Rate limited" : http.status === 503 ? "Busy" : "Request failed");
+      let msg = body && typeof body.error === "string" ? body.error :
+        `HTTP ${http.status}: ${text.slice(0, 300) || "no body"}`;
+      if (body && Array.isArray(body.detail)) {
+        msg += body.detail.map((x) => `\n• ${(x.loc || []).slice(1).join(".")}: ${x.msg}`).join("");
+      }
+      if (http.status === 401) msg += "\nEnter a valid key in the API key field.";
+      showError(`${http.status}: ${msg}`, null, file);
+      el.mDuration.textContent = el.mCpu.textContent = el.mMemory.textContent = "–";
+      el.result.replaceChildren(printJSON(tree !== undefined ? tree : text, new Set()));
+      el.resultBox.hidden = false;
+      el.result.previousElementSibling.textContent = "Response";
+      el.stdoutBox.hidden = el.stderrBox.hidden = true;
+      el.logsBox.hidden = true;
+      announce(`Request failed: ${msg.split("\n")[0]}`);
+      revealOutput();
+      return;
+    }
+    el.result.previousElementSibling.textContent = "Result";
+
+    let status;
+    let lines = [];
+    let images = [];
+    if (d === "execute") {
+      status = body.status;
+      el.mDuration.textContent = fmtMs(body.duration_ms);
+      el.mCpu.textContent = fmtMs(body.cpu_ms);
+      el.mMemory.textContent = body.max_rss_kb != null ? fmtMb(body.max_rss_kb / 1024) : "–";
+      const result = getEntry(tree, "result");
+      el.resultBox.hidden = result === undefined;
+      if (result !== undefined) {
+        images = findImages(result, null, [], 0);
+        el.result.replaceChildren(printJSON(result, new Set(images.map((x) => x.raw))));
+      }
+      setPane(el.stdoutBox, el.stdout, body.stdout, { always: true });
+      lines.push(...setPane(el.stderrBox, el.stderr, body.stderr, { always: true, file }));
+      el.stdoutTrunc.hidden = !body.stdout_truncated;
+      el.stderrTrunc.hidden = !body.stderr_truncated;
+      el.logsBox.hidden = true;
+      if (status !== "success") {
+        lines = showError(body.error, body.traceback, file).concat(lines);
+      }
+    } else if (d === "run") {
+      status = body.status;
+      el.mDuration.textContent = fmtMs(typeof body.execution_time === "number" ? body.execution_time * 1000 : null);
+      el.mCpu.textContent = "–";
+      el.mMemory.textContent = fmtMb(body.memory_used);
+      el.resultBox.hidden = true;
+      setPane(el.stdoutBox, el.stdout, body.stdout, { always: true });
+      setPane(el.stderrBox, el.stderr, body.stderr, { always: true, file });
+      el.logsBox.hidden = true;
+      // /run has no result: data URLs printed on their own lines are shown.
+      for (const l of (body.stdout || "").split("\n")) {
+        if (l.startsWith("data:image/") && imageSrc(l)) images.push({ key: "stdout", src: l.trim(), raw: l });
+        if (images.length >= 8) break;
+      }
+      if (images.length) {
+        // Keep the pane readable: long image lines are shortened there.
+        el.stdout.textContent = body.stdout.split("\n").map((l) =>
+          (l.startsWith("data:image/") && l.length > 120)
+            ? l.slice(0, 60) + `… (${l.length.toLocaleString("en")} characters, shown as an image)` : l).join("\n");
+      }
+      if (status !== "success") {
+        const stderr = body.stderr || "";
+        const at = stderr.lastIndexOf("Traceback (most recent call last):");
+        const fileAt = stderr.indexOf(`File "${file}"`);
+        const tb = at >= 0 ? stderr.slice(at) : (fileAt >= 0 ? stderr.slice(stderr.lastIndexOf("\n", fileAt) + 1) : "");
+        lines = showError(body.error || status, tb, file);
+      }
+    } else {
+      const err = body.error;
+      status = err == null ? "success"
+        : /timed out/i.test(err) ? "timeout"
+          : /memory limit/i.test(err) ? "memory_exceeded" : "error";
+      el.mDuration.textContent = fmtMs(body.duration_ms);
+      el.mCpu.textContent = "–";
+      el.mMemory.textContent = "–";
+      const result = getEntry(tree, "result");
+      el.resultBox.hidden = false;
+      images = findImages(result, null, [], 0);
+      el.result.replaceChildren(printJSON(result === undefined ? null : result,
+        new Set(images.map((x) => x.raw))));
+      el.stdoutBox.hidden = el.stderrBox.hidden = true;
+      setPane(el.logsBox, el.logs, body.logs, { always: true, file });
+      if (err != null) {
+        const multi = String(err).includes("\n");
+        lines = showError(multi ? lastLine(err) : String(err), multi ? String(err) : null, file);
+      }
+    }
+
+    setStatus(status === "success" ? "good" : "bad", status);
+    showImages(images);
+    revealOutput();
+    markErrorLines(lines);
+    const what = status === "success" ? "Finished" : "Failed";
+    announce(`${what}: ${status}, ${el.mDuration.textContent}.` +
+      (status !== "success" && lines.length ? ` Error at line ${lines[lines.length - 1]}.` : ""));
+  }
+
+  // On a narrow screen the output is below the form: bring it into view
+  // (without moving the keyboard focus).
+  function revealOutput() {
+    if (!window.matchMedia("(max-width: 900px)").matches) return;
+    const r = el.output.getBoundingClientRect();
+    if (r.top > window.innerHeight * 0.6 || r.bottom < 0) el.output.scrollIntoView({ block: "start" });
+  }
+
+  function renderNetworkError(e, roundtripMs) {
+    resetOutput();
+    setStatus("bad", "No answer");
+    el.http.textContent = "";
+    el.mRequestId.textContent = "–";
+    el.mRoundtrip.textContent = fmtMs(roundtripMs);
+    el.mDuration.textContent = el.mCpu.textContent = el.mMemory.textContent = "–";
+    showError("Could not reach the service: " + (e && e.message ? e.message : e), null, userFile());
+    el.resultBox.hidden = el.stdoutBox.hidden = el.stderrBox.hidden = el.logsBox.hidden = true;
+    announce("The request failed: the service did not answer.");
+  }
+
+  // ------------------------------------------------------------ request
+
+  function fieldError(input, errNode, msg) {
+    if (msg) {
+      errNode.textContent = msg;
+      errNode.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+    } else {
+      errNode.textContent = "";
+      errNode.hidden = true;
+      input.removeAttribute("aria-invalid");
+    }
+  }
+
+  function parseField(input, errNode, what, objectOnly) {
+    const t = input.value.trim();
+    if (!t) { fieldError(input, errNode, null); return {}; }
+    try {
+      const v = JSON.parse(t);
+      if (objectOnly && (v === null || typeof v !== "object" || Array.isArray(v))) {
+        throw new Error("must be a JSON object");
+      }
+      fieldError(input, errNode, null);
+      return v;
+    } catch (e) {
+      fieldError(input, errNode, `${what} is not valid JSON: ${e.message}`);
+      throw e;
+    }
+  }
+
+  function buildPayload(d) {
+    const code = el.code.value;
+    const p = {};
+    if (d === "execute") {
+      p.script = code;
+      if (el.stdin.value) p.stdin = el.stdin.value;
+    } else if (d === "run") {
+      p.code = code;
+    } else {
+      p.version = "v1";
+      p.handler = el.handler.value.trim() || "main.handler";
+      p.code = code;
+      let bad = null;
+      try { p.event = parseField(el.event, el.eventError, "The event", false); } catch (e) { bad = bad || el.event; }
+      try { p.context = parseField(el.context, el.contextError, "The context", true); } catch (e) { bad = bad || el.context; }
+      if (bad) { bad.focus(); return null; }
+    }
+    if (el.timeout.value !== "") p.timeout = Number(el.timeout.value);
+    if (el.memory.value !== "") p.memory_limit = Number(el.memory.value);
+    return p;
+  }
+
+  let ticker = null;
+
+  function setRunning(on) {
+    state.running = on;
+    el.run.disabled = on;
+    el.run.classList.toggle("busy", on);
+    el.output.setAttribute("aria-busy", String(on));
+    clearInterval(ticker);
+    if (on) {
+      const t0 = performance.now();
+      el.runLabel.textContent = "Running…";
+      ticker = setInterval(() => {
+        el.runLabel.textContent = `Running… ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      }, 100);
+    } else {
+      el.runLabel.textContent = "Run";
+    }
+  }
+
+  async function run() {
+    if (state.running) return;
+    const d = dialect();
+    const payload = buildPayload(d);
+    if (!payload) return;
+    setRunning(true);
+    announce(`Running on ${DIALECTS[d].path}…`);
+    const headers = { "Content-Type": "application/json", Accept: "application/json" };
+    const key = el.key.value.trim();
+    if (key) headers["X-API-Key"] = key;
+    const t0 = performance.now();
+    try {
+      const r = await fetch(DIALECTS[d].path, {
+        method: "POST", headers, body: JSON.stringify(payload), cache: "no-store",
+      });
+      const text = await r.text();
+      let body = null;
+      try { body = JSON.parse(text); } catch (e) { body = null; }
+      render(d, r, text, body, r.headers, performance.now() - t0);
+    } catch (e) {
+      renderNetworkError(e, performance.now() - t0);
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  el.run.addEventListener("click", run);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      run();
+    }
+  });
+
+  // ------------------------------------------------------------ start
+
+  state.loaded = "";
+  loadExample("hello", dialect());
+  applyDialect();
+  checkHealth();
+  document.documentElement.classList.add("ready");
+})();
