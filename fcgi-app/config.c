@@ -49,6 +49,7 @@ const struct setting config_settings[] = {
         S(max_file_size_mb, SET_UINT, "64", 1, 1 << 20, "largest file a job may write"),
         S(python, SET_STR, SANDRUN_PYTHON, 0, 0, "Python interpreter run in the sandbox (must live under /usr)"),
         S(runner, SET_STR, SANDRUN_RUNNER, 0, 0, "the in-sandbox runner, runner.py"),
+        S(init, SET_STR, SANDRUN_INIT, 0, 0, "the job's init, sandrun-init (a static program)"),
         L(ro_paths, "/etc/alternatives,/etc/ld.so.cache,/etc/matplotlibrc,/etc/python3,/etc/python3.11",
           "host paths shown read-only in the sandbox besides /usr"),
         L(libraries, "numpy,pandas", "libraries offered to scripts; /health lists those that import"),
@@ -306,5 +307,7 @@ int config_finish(struct config *c, struct sb_error *err)
                 return sb_failx(err, EINVAL, "python must be an absolute path under /usr (it runs inside the sandbox)");
         if (c->runner[0] != '/')
                 return sb_failx(err, EINVAL, "runner must be an absolute path");
+        if (c->init[0] != '/')
+                return sb_failx(err, EINVAL, "init must be an absolute path");
         return 0;
 }

@@ -48,6 +48,7 @@ struct config {
         unsigned max_file_size_mb;
         char python[256];
         char runner[256];             /* path of runner.py */
+        char init[256];               /* path of sandrun-init */
         char ro_paths[CONFIG_MAX_LIST][128];
         size_t n_ro_paths;
         char libraries[CONFIG_MAX_LIST][64];

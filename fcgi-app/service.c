@@ -101,6 +101,7 @@ int service_start(struct service *s, bool probe, struct sb_error *err)
         char runner[sizeof(c->runner)];
         snprintf(runner, sizeof(runner), "%s", c->runner);
         snprintf(p->runner_dir, sizeof(p->runner_dir), "%s", dirname(runner));
+        snprintf(p->init_path, sizeof(p->init_path), "%s", c->init);
 
         const char *extra[CONFIG_MAX_LIST + 1];
         for (size_t i = 0; i < c->n_ro_paths; i++)

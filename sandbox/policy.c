@@ -83,6 +83,8 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
         snprintf(runner, sizeof(runner), "%s/runner.py", p->runner_dir);
         if (access(runner, R_OK) < 0)
                 return sb_fail(err, errno, "runner %s", runner);
+        if (access(p->init_path, X_OK) < 0)
+                return sb_fail(err, errno, "job init %s", p->init_path);
 
         return sb_seccomp_compile(p, err);
 }

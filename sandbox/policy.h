@@ -12,6 +12,9 @@
 
 #define SB_MAX_PATHS 64
 #define SB_HOSTNAME "sandrun"
+/* where the runner and the job's init are seen inside the job's root */
+#define SB_ROOT_RUNNER "/sandrun/runner.py"
+#define SB_ROOT_INIT "/sandrun/init"
 
 /* One entry of the mount plan for the new root. */
 enum sb_mount_kind {
@@ -42,7 +45,8 @@ struct sb_policy {
 
         /* what runs */
         char python[256];            /* interpreter path, same inside and outside */
-        char runner_dir[256];        /* host dir holding runner.py, shown at /sandrun */
+        char runner_dir[256];        /* host dir holding runner.py */
+        char init_path[256];         /* host path of sandrun-init */
 
         /* warm: the spawner is a zygote with Python and these libraries loaded */
         bool warm;
@@ -85,7 +89,7 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                   const int job_fds[], size_t n_job_fds, struct sb_error *err);
 
 /* steps, exposed for the unit tests and for sandbox_enter */
-pid_t sb_clone_job(bool new_net);
+pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net);
 int sb_netns_create(struct sb_error *err);
 int sb_netns_join(int fd, struct sb_error *err);
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);

@@ -63,74 +63,43 @@ static const char *dialect_name(uint32_t d)
         }
 }
 
-/* The job's init, pid 1 of its namespace.  The runner is its child, so the
- * runner is an ordinary process: signals it sends itself act as anywhere
- * else, and kill(-1, ...) cannot reach pid 1.  init keeps the wall clock
- * (so the runner's CPU time and memory are still measured when it is cut
- * off), reaps whatever the script leaves behind and, when the runner ends,
- * reports how and exits; the kernel then kills every process left in the
- * namespace.  The spawner keeps a later deadline of its own in case init
- * itself is stopped. */
-static void __attribute__((noreturn)) job_init(pid_t worker, uint32_t wall_ms)
-{
-        /* init must not hold the job's pipes, or EOF would wait for it */
-        for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
-                if (fd != SB_FD_REPLY)
-                        close(fd);
-        sigset_t chld;
-        sigemptyset(&chld);
-        sigaddset(&chld, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &chld, NULL);
+/* The job's first process.  It is cloned with CLONE_VM | CLONE_VFORK: it
+ * shares the spawner's memory (so no page table is copied for it) while the
+ * spawner waits, confines itself, forks the runner (the one copy of the warm
+ * interpreter a job costs) and then executes sandrun-init, which gives the
+ * memory back and lets the spawner go on.  Until that exec it must only touch
+ * its own stack and what the spawner would not mind it changing, and it ends
+ * with _exit, never exit. */
+struct child_args {
+        const struct sb_policy *p;
+        const struct sb_job_request *req;
+        int fds[SB_N_JOB_FDS];
+        uint64_t as_base;
+        int netns;
+};
 
-        uint64_t deadline = now_ns() + (uint64_t) wall_ms * 1000000ull;
-        bool timed_out = false;
-        for (;;) {
-                int st;
-                pid_t pid;
-                while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0) {
-                        if (pid == worker) {
-                                struct sb_job_reply r = { .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT,
-                                                          .wstatus = st, .timed_out = timed_out };
-                                send_reply(SB_FD_REPLY, &r);
-                                _exit(0);
-                        }
-                }
-                if (pid < 0 && errno == ECHILD)
-                        _exit(1);
-                uint64_t now = now_ns();
-                if (!timed_out && now >= deadline) {
-                        /* everything of the job but init itself */
-                        kill(-1, SIGKILL);
-                        timed_out = true;
-                }
-                uint64_t left = timed_out ? 1000000000ull : deadline - now;
-                struct timespec ts = { .tv_sec = (time_t) (left / 1000000000ull), .tv_nsec = (long) (left % 1000000000ull) };
-                sigtimedwait(&chld, NULL, &ts);
-        }
-}
-
-/* In the child: confine, then become the runner.  Never returns. */
-static void __attribute__((noreturn))
-child_main(const struct sb_policy *p, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS],
-           uint64_t as_base, int netns)
+static int child_main(void *arg)
 {
+        const struct child_args *a = arg;
+        const struct sb_policy *p = a->p;
+        const struct sb_job_request *req = a->req;
         struct sb_error err = { 0 };
         struct sb_job_limits lim = {
                 .slot = req->slot,
                 /* warm: the interpreter and its libraries are already mapped;
                  * the job's limit is on top of them */
-                .memory_bytes = req->memory_bytes + as_base,
+                .memory_bytes = req->memory_bytes + a->as_base,
                 .cpu_seconds = req->cpu_seconds,
         };
-        char max_result[32];
-        char handler[sizeof(req->handler)];
+        char max_result[32], handler[sizeof(req->handler)], worker_arg[16], wall_arg[16];
 
         snprintf(max_result, sizeof(max_result), "%llu", (unsigned long long) req->max_result_bytes);
         memcpy(handler, req->handler, sizeof(handler));
         handler[sizeof(handler) - 1] = 0;
 
-        int reply = fds[SB_FD_REPLY];
-        if ((netns >= 0 && sb_netns_join(netns, &err) < 0) || sandbox_enter(p, &lim, fds, SB_N_JOB_FDS, &err) < 0) {
+        int reply = a->fds[SB_FD_REPLY];
+        if ((a->netns >= 0 && sb_netns_join(a->netns, &err) < 0) ||
+            sandbox_enter(p, &lim, a->fds, SB_N_JOB_FDS, &err) < 0) {
                 /* fds may have moved: after step 2 the reply socket is fd 5 */
                 report(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, SB_REPLY_SETUP_FAILED, &err);
                 _exit(SETUP_FAILED_EXIT);
@@ -142,20 +111,29 @@ child_main(const struct sb_policy *p, const struct sb_job_request *req, const in
                 report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
                 _exit(SETUP_FAILED_EXIT);
         }
-        if (worker > 0)
-                job_init(worker, req->wall_ms);
-
-        if (p->warm) {
-                /* user code never holds the reply socket */
-                close(SB_FD_REPLY);
-                sb_zygote_run(dialect_name(req->dialect), req->max_result_bytes, handler);
+        if (worker == 0) {
+                if (p->warm) {
+                        /* user code never holds the reply socket */
+                        close(SB_FD_REPLY);
+                        sb_zygote_run(dialect_name(req->dialect), req->max_result_bytes, handler);
+                }
+                /* the reply socket stays open only until exec succeeds */
+                fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
+                char *const argv[] = { "python3", "-I", "-B", SB_ROOT_RUNNER, (char *) dialect_name(req->dialect),
+                                       max_result, handler, NULL };
+                execve(p->python, argv, sb_job_environ);
+                sb_fail(&err, errno, "execve %s", p->python);
+                report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
+                _exit(SETUP_FAILED_EXIT);
         }
-        /* the reply socket stays open only until exec succeeds */
-        fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
-        char *const argv[] = { "python3", "-I", "-B", "/sandrun/runner.py", (char *) dialect_name(req->dialect),
-                               max_result, handler, NULL };
-        execve(p->python, argv, sb_job_environ);
-        sb_fail(&err, errno, "execve %s", p->python);
+
+        snprintf(worker_arg, sizeof(worker_arg), "%d", (int) worker);
+        snprintf(wall_arg, sizeof(wall_arg), "%u", req->wall_ms);
+        char *const argv[] = { "sandrun-init", worker_arg, wall_arg, NULL };
+        char *const envp[] = { NULL };
+        execve(SB_ROOT_INIT, argv, envp);
+        sb_fail(&err, errno, "execve %s", SB_ROOT_INIT);
+        kill(worker, SIGKILL);
         report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
         _exit(SETUP_FAILED_EXIT);
 }
@@ -212,10 +190,9 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
         uint64_t start = now_ns();
         if (p->warm)
                 sb_zygote_before_fork();
-        int slot_netns = netns ? netns[req->slot] : -1;
-        pid_t pid = sb_clone_job(slot_netns < 0);
-        if (pid == 0)
-                child_main(p, req, fds, as_base, slot_netns);
+        struct child_args args = { .p = p, .req = req, .as_base = as_base, .netns = netns ? netns[req->slot] : -1 };
+        memcpy(args.fds, fds, sizeof(args.fds));
+        pid_t pid = sb_clone_job(child_main, &args, args.netns < 0);
         if (p->warm)
                 sb_zygote_after_fork_parent();
         if (pid < 0) {

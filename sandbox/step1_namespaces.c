@@ -3,9 +3,10 @@
  * clone() with the namespace flags rather than unshare() + fork(): the child
  * is at once pid 1 of a new pid namespace, so when it dies the kernel kills
  * every process the script started (double forks, setsid, stopped processes
- * included) and reaps them before our wait4() returns.  The caller is the
- * spawner, a single-threaded process, so the raw syscall (which skips glibc's
- * atfork handlers) leaves no lock held. */
+ * included) and reaps them before our wait4() returns.  It shares the
+ * spawner's memory until it executes sandrun-init (see spawner.c), so
+ * starting it copies no page table; the spawner is single-threaded and
+ * waits meanwhile, so no lock is held by anyone else. */
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,12 +19,15 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 
-pid_t sb_clone_job(bool new_net)
+/* The first process of a job runs on this stack, in the spawner's memory,
+ * while the spawner waits (CLONE_VFORK): one job at a time uses it. */
+static char job_stack[256 * 1024] __attribute__((aligned(64)));
+
+pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net)
 {
-        const unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |
-                                    (new_net ? CLONE_NEWNET : 0) | SIGCHLD;
-        /* x86_64 argument order: flags, stack, parent_tid, child_tid, tls */
-        return (pid_t) syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+        const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+                          CLONE_NEWCGROUP | (new_net ? CLONE_NEWNET : 0) | SIGCHLD;
+        return clone(fn, job_stack + sizeof(job_stack), flags, arg);
 }
 
 /* A network namespace per execution slot, made once at start-up and joined

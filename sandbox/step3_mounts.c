@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -128,8 +129,13 @@ static int make_etc(uid_t uid, gid_t gid, struct sb_error *err)
 
 static int make_dev(struct sb_error *err)
 {
-        static const char *const nodes[] = { "null", "zero", "full", "random", "urandom" };
-        char path[128], host[64];
+        /* Device nodes made here rather than bound from the host's /dev: each
+         * job's /dev/null is an inode of its own, so no lock or other state on
+         * a writable node is shared with the host or another job. */
+        static const struct { const char *name; unsigned major, minor; } nodes[] = {
+                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 },
+        };
+        char path[128];
         int r;
 
         if ((r = mkdir_p_in_root("/dev", 0755, err)) < 0)
@@ -137,16 +143,11 @@ static int make_dev(struct sb_error *err)
         if (mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755") < 0)
                 return sb_fail(err, errno, "mount /dev");
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
-                snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
-                snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
-                if ((r = touch_in_root(path, err)) < 0)
-                        return r;
-                snprintf(path, sizeof(path), NEWROOT "/dev/%s", nodes[i]);
-                if (mount(host, path, NULL, MS_BIND, NULL) < 0)
-                        return sb_fail(err, errno, "bind %s", host);
-                /* the node itself must stay usable, so no nodev here */
-                if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
-                        return sb_fail(err, errno, "remount %s", host);
+                snprintf(path, sizeof(path), NEWROOT "/dev/%s", nodes[i].name);
+                if (mknod(path, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0)
+                        return sb_fail(err, errno, "mknod %s", path);
+                if (chmod(path, 0666) < 0)
+                        return sb_fail(err, errno, "chmod %s", path);
         }
         if ((r = symlink_in_root("/proc/self/fd", "/dev/fd", err)) < 0 ||
             (r = symlink_in_root("/proc/self/fd/0", "/dev/stdin", err)) < 0 ||
@@ -154,6 +155,8 @@ static int make_dev(struct sb_error *err)
             (r = symlink_in_root("/proc/self/fd/2", "/dev/stderr", err)) < 0 ||
             (r = symlink_in_root("/tmp/.shm", "/dev/shm", err)) < 0)
                 return r;
+        /* read-only: the nodes stay usable (writing to a device is not a
+         * write to the file system), nothing can be added */
         if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
                 return sb_fail(err, errno, "remount /dev read-only");
         return 0;
@@ -179,7 +182,9 @@ int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
         }
         if ((r = make_etc(uid, p->gid, err)) < 0)
                 return r;
-        if ((r = bind_ro(p->runner_dir, "/sandrun", true, err)) < 0)
+        char runner[300];
+        snprintf(runner, sizeof(runner), "%s/runner.py", p->runner_dir);
+        if ((r = bind_ro(runner, SB_ROOT_RUNNER, false, err)) < 0 || (r = bind_ro(p->init_path, SB_ROOT_INIT, false, err)) < 0)
                 return r;
         if ((r = make_dev(err)) < 0)
                 return r;

@@ -12,6 +12,7 @@
  * where a single thread runs) and the child loads the exported BPF with one
  * prctl, no allocation. */
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,10 @@ static const char *const denied[] = {
         "sethostname", "setdomainname",
         /* NUMA page moves touch other processes' placement */
         "migrate_pages", "move_pages",
+        /* Every job sees the same read-only files of the host (/usr, the
+         * interpreter): whole-file locks and watches on them would let
+         * concurrent jobs signal each other or watch what others open. */
+        "flock", "inotify_init", "inotify_init1", "inotify_add_watch",
 };
 
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
@@ -117,6 +122,17 @@ int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err)
         }
         if ((r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err)) < 0)
                 goto out;
+
+        /* The same for record locks: on a shared read-only file a job can only
+         * take read locks, which never conflict, so nobody can notice them as
+         * long as nobody can ask who holds one (F_GETLK).  Directory change
+         * notices (F_NOTIFY) would show other jobs' reads. */
+        static const unsigned long bad_fcntls[] = { F_GETLK, F_OFD_GETLK, F_NOTIFY };
+        for (size_t i = 0; i < ELEMENTSOF(bad_fcntls); i++) {
+                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_EQ, bad_fcntls[i]);
+                if ((r = rule(ctx, eperm, "fcntl", 1, &c, err)) < 0)
+                        goto out;
+        }
 
         /* Pushing bytes into another terminal's input, or the console's. */
         static const unsigned long bad_ioctls[] = { TIOCSTI, TIOCLINUX };

@@ -94,12 +94,16 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
                 "        importlib.import_module(_n)\n"
                 "    except Exception:\n"
                 "        pass\n"
-                "_spec = importlib.util.spec_from_file_location('_sandrun_runner', _runner_path)\n"
-                "_r = importlib.util.module_from_spec(_spec)\n"
-                "_spec.loader.exec_module(_r)\n"
+                /* compiled under the name it has inside the job, so nothing of
+                 * it (its __file__, its code objects) tells a host path */
+                "import types\n"
+                "_r = types.ModuleType('_sandrun_runner')\n"
+                "_r.__file__ = '/sandrun/runner.py'\n"
+                "with open(_runner_path, encoding='utf-8') as _f:\n"
+                "    exec(compile(_f.read(), '/sandrun/runner.py', 'exec'), _r.__dict__)\n"
                 "sys.modules['_sandrun_runner'] = _r\n"
                 "_r.warm_prepare()\n"
-                "del _n, _spec, _r, _libs, _runner_path\n"
+                "del _n, _f, _r, _libs, _runner_path\n"
                 "gc.collect()\n"
                 "gc.freeze()\n";
         PyObject *res = PyRun_String(boot, Py_file_input, globals, globals);

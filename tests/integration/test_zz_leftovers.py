@@ -39,9 +39,9 @@ def test_no_job_tmp_dir_left(stack, baseline):
     new = _tmp_entries() - baseline["tmp"]
     suspicious = []
     for name in sorted(new):
-        if name.startswith("sandrun-it-"):
-            continue  # state dirs of test sessions (ours or a parallel one)
         path = os.path.join("/tmp", name)
+        if name.startswith("sandrun-") and os.path.exists(os.path.join(path, "sandrun.conf")):
+            continue  # state dirs of test stacks (ours or a parallel suite's)
         try:
             st = os.lstat(path)
         except OSError:

@@ -1,0 +1,85 @@
+/* sandrun-init: pid 1 of a job's pid namespace.
+ *
+ * The job's first process confines itself (sandbox_enter), forks the runner,
+ * and then executes this small static program, so the job's init does not
+ * keep a copy of the warm interpreter's memory and the runner is an ordinary
+ * process: signals it sends itself act as anywhere else, and kill(-1, ...)
+ * cannot reach pid 1.  init keeps the wall clock (so the runner's CPU time
+ * and memory are still measured when it is cut off), reaps whatever the script
+ * leaves behind and, when the runner ends, reports how on the job's reply
+ * socket and exits; the kernel then kills every process left in the
+ * namespace.  The spawner keeps a later deadline of its own in case init is
+ * stopped.
+ *
+ * It runs already confined: the job's uid, no capabilities, rlimits and the
+ * seccomp filter.  Usage: sandrun-init WORKER_PID WALL_MS (fd 5: reply socket). */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static long number(const char *s)
+{
+        char *end;
+        errno = 0;
+        long v = s ? strtol(s, &end, 10) : -1;
+        return (!s || errno || *end || v < 0) ? -1 : v;
+}
+
+int main(int argc, char **argv)
+{
+        long worker = argc == 3 ? number(argv[1]) : -1;
+        long wall_ms = argc == 3 ? number(argv[2]) : -1;
+        if (worker <= 0 || wall_ms < 0)
+                _exit(2);
+
+        /* init must not hold the job's pipes, or EOF would wait for it */
+        for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
+                if (fd != SB_FD_REPLY)
+                        close(fd);
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+
+        uint64_t deadline = now_ns() + (uint64_t) wall_ms * 1000000ull;
+        bool timed_out = false;
+        for (;;) {
+                int st;
+                pid_t pid;
+                while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0) {
+                        if (pid == (pid_t) worker) {
+                                struct sb_job_reply r = { .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT,
+                                                          .wstatus = st, .timed_out = timed_out };
+                                (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
+                                _exit(0);
+                        }
+                }
+                if (pid < 0 && errno == ECHILD)
+                        _exit(1);
+                uint64_t now = now_ns();
+                if (!timed_out && now >= deadline) {
+                        /* everything of the job but init itself */
+                        kill(-1, SIGKILL);
+                        timed_out = true;
+                }
+                uint64_t left = timed_out ? 1000000000ull : deadline - now;
+                struct timespec ts = { .tv_sec = (time_t) (left / 1000000000ull),
+                                       .tv_nsec = (long) (left % 1000000000ull) };
+                sigtimedwait(&chld, NULL, &ts);
+        }
+}
