@@ -1005,6 +1005,7 @@
     const d = dialect();
     const payload = buildPayload(d);
     if (!payload) return;
+    if (state.previous == null) el.note.hidden = true;
     setRunning(true);
     announce(`Running on ${DIALECTS[d].path}…`);
     const headers = { "Content-Type": "application/json", Accept: "application/json" };
