@@ -85,6 +85,14 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
                 return sb_fail(err, errno, "runner %s", runner);
         if (access(p->init_path, X_OK) < 0)
                 return sb_fail(err, errno, "job init %s", p->init_path);
+        /* Executing a file its user cannot read leaves the process
+         * non-dumpable: then no job can open /proc/1/mem or /proc/1/exe of its
+         * init, nor read or lock the binary. */
+        struct stat ist;
+        if (stat(p->init_path, &ist) < 0)
+                return sb_fail(err, errno, "stat %s", p->init_path);
+        if (ist.st_mode & (S_IROTH | S_IWOTH))
+                return sb_failx(err, EPERM, "%s must not be readable by others: chmod 0711 it", p->init_path);
 
         return sb_seccomp_compile(p, err);
 }

@@ -105,6 +105,15 @@ static int child_main(void *arg)
                 _exit(SETUP_FAILED_EXIT);
         }
 
+        /* The runner waits until init has executed sandrun-init (the pipe's
+         * write end closes on exec), so user code never meets pid 1 while it
+         * is still this copy of the spawner. */
+        int exec_done[2];
+        if (pipe2(exec_done, O_CLOEXEC) < 0) {
+                sb_fail(&err, errno, "pipe");
+                report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
+                _exit(SETUP_FAILED_EXIT);
+        }
         pid_t worker = fork();
         if (worker < 0) {
                 sb_fail(&err, errno, "fork the runner");
@@ -112,6 +121,11 @@ static int child_main(void *arg)
                 _exit(SETUP_FAILED_EXIT);
         }
         if (worker == 0) {
+                char c;
+                close(exec_done[1]);
+                while (read(exec_done[0], &c, 1) < 0 && errno == EINTR)
+                        ;
+                close(exec_done[0]);
                 if (p->warm) {
                         /* user code never holds the reply socket */
                         close(SB_FD_REPLY);
@@ -127,6 +141,7 @@ static int child_main(void *arg)
                 _exit(SETUP_FAILED_EXIT);
         }
 
+        close(exec_done[0]);
         snprintf(worker_arg, sizeof(worker_arg), "%d", (int) worker);
         snprintf(wall_arg, sizeof(wall_arg), "%u", req->wall_ms);
         char *const argv[] = { "sandrun-init", worker_arg, wall_arg, NULL };

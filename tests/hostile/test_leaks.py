@@ -52,13 +52,17 @@ def test_flock_not_shared_between_jobs(stack, unharmed):
         lambda: stack.run(CAT, "flock_holder", stdin="4", timeout=20),
         lambda: stack.run(CAT, "flock_probe", timeout=20))
     hv, pv = evidence(holder), evidence(probe)
-    assert hv["flock"]["/tmp/lock"] == "held", hv
-    # the job's own /tmp is private: never contended
-    assert pv["/tmp/lock"] == "acquired", pv
+    # flock() is refused outright (docs/security.md): whole-file locks on the
+    # read-only files every job sees would be a channel between jobs
+    assert set(hv["flock"].values()) == {"PermissionError errno=1"}, hv
+    assert set(pv[p] for p in hv["flock"]) == {"PermissionError errno=1"}, pv
+    # record locks work, and a job's own /tmp is private: never contended
+    assert hv["lockf"]["/tmp/lockf"] == "held", hv
     assert pv["lockf /tmp/lockf"] == "acquired", pv
-    held_shared = [p for p, v in hv["flock"].items() if v == "held" and not p.startswith("/tmp")]
-    contended = [p for p in held_shared if pv[p] != "acquired"]
-    assert not contended, {"held by job A": held_shared, "seen by job B": {p: pv[p] for p in contended}}
+    # read locks on shared files may be taken, but nobody can see them
+    assert any(v == "held" for p, v in hv["lockf"].items() if not p.startswith("/tmp")), hv
+    getlk = {p: v for p, v in pv.items() if p.startswith("getlk ")}
+    assert getlk and set(getlk.values()) == {"PermissionError errno=1"}, getlk
 
 
 def _four_randomness_runs(stack):
@@ -76,9 +80,12 @@ def test_random_numbers_differ(stack, unharmed):
         assert len({repr(v) for v in vals}) == 4, (k, vals)
 
 
-@pytest.mark.hole("jobs are forks of one Python zygote: the str hash secret and the "
-                  "address-space layout (ASLR) are the same in every request")
 def test_hash_secret_and_aslr_differ(stack, unharmed):
+    if "--mode cold" not in os.environ.get("SANDRUN_EXTRA_ARGS", ""):
+        # Documented limit of warm mode (docs/security.md): every job is a fork
+        # of one zygote, so the str hash secret and the address-space layout
+        # are the zygote's.  strict: if this ever passes in warm mode, say so.
+        pytest.xfail("warm mode: hash secret and ASLR are per zygote, not per request")
     runs = _four_randomness_runs(stack)
     assert all(x["PYTHONHASHSEED"] in (None, "random") for x in runs)
     problems = {}

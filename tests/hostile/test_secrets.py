@@ -79,8 +79,8 @@ def test_host_processes_not_visible(stack, unharmed):
     # kernel addresses are hidden
     assert ev["/proc/kallsyms"].startswith(("0000000000000000", "PermissionError", "FileNotFound")), \
         ev["/proc/kallsyms"]
-    # HOLE (found by this suite): the job's init is a fork of sandrun-fcgi
-    # that never exec'd, so /proc/1/cmdline still shows the host's argv.
+    # pid 1 is sandrun-init (exec'd), never a copy of sandrun-fcgi's argv
+    assert ev["/proc/1/cmdline"].startswith("sandrun-init"), ev["/proc/1/cmdline"]
     assert stack.state_dir not in ev["/proc/1/cmdline"], ev["/proc/1/cmdline"]
     assert SRC_DIR not in ev["/proc/1/cmdline"], ev["/proc/1/cmdline"]
 
@@ -122,7 +122,7 @@ def test_whole_visible_filesystem(stack, unharmed):
                                          "/dev/urandom", "/dev/shm", "/dev/fd", "/dev/stdin",
                                          "/dev/stdout", "/dev/stderr"):
             unexpected.append(p)
-        elif top == "/sandrun" and p not in ("/sandrun", "/sandrun/runner.py"):
+        elif top == "/sandrun" and p not in ("/sandrun", "/sandrun/runner.py", "/sandrun/init"):
             unexpected.append(p)
         elif top == "/tmp" and p not in ("/tmp", "/tmp/.shm"):
             unexpected.append(p)

@@ -1,6 +1,8 @@
 """Hold exclusive flock()s for a few seconds on files every job can open
 read-only (the Python binary, os.py, /etc/passwd, /dev/null) and on
-/tmp/lock; a concurrent job (flock_probe) tries to take the same locks:
+/tmp/lock, and read record locks (lockf) on the shared ones; a concurrent
+job (flock_probe) tries to take the same locks and to see the record locks
+with F_GETLK:
 if it cannot, two requests can signal each other through the shared
 files (and a job could block host programs that lock them)."""
 import fcntl
@@ -25,6 +27,17 @@ def main():
         except OSError as e:
             held[p] = "%s errno=%s" % (type(e).__name__, e.errno)
     posix = {}
+    # record locks: on a file opened read-only only read locks are possible
+    for p in PATHS:
+        if p.startswith("/tmp"):
+            continue
+        try:
+            fd = os.open(p, os.O_RDONLY)
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fds.append(fd)
+            posix[p] = "held"
+        except OSError as e:
+            posix[p] = "%s errno=%s" % (type(e).__name__, e.errno)
     try:
         fd = os.open("/tmp/lockf", os.O_RDWR | os.O_CREAT)
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

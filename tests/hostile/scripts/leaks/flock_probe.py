@@ -19,6 +19,20 @@ def main():
             os.close(fd)
         except OSError as e:
             out[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+    import struct
+    for p in PATHS:
+        if p.startswith("/tmp"):
+            continue
+        # F_GETLK for a write lock reports any read lock another job holds
+        try:
+            fd = os.open(p, os.O_RDONLY)
+            arg = struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0)
+            res = fcntl.fcntl(fd, fcntl.F_GETLK, arg)
+            l_type = struct.unpack("hhqqi", res)[0]
+            out["getlk " + p] = "free" if l_type == fcntl.F_UNLCK else "locked by another"
+            os.close(fd)
+        except OSError as e:
+            out["getlk " + p] = "%s errno=%s" % (type(e).__name__, e.errno)
     try:
         fd = os.open("/tmp/lockf", os.O_RDWR | os.O_CREAT)
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
