@@ -50,7 +50,7 @@ const struct setting config_settings[] = {
         S(python, SET_STR, SANDRUN_PYTHON, 0, 0, "Python interpreter run in the sandbox (must live under /usr)"),
         S(runner, SET_STR, SANDRUN_RUNNER, 0, 0, "the in-sandbox runner, runner.py"),
         S(init, SET_STR, SANDRUN_INIT, 0, 0, "the job's init, sandrun-init (a static program)"),
-        L(ro_paths, "/etc/alternatives,/etc/ld.so.cache,/etc/matplotlibrc,/etc/python3,/etc/python3.11",
+        L(ro_paths, "/etc/alternatives,/etc/ld.so.cache,/etc/fonts,/etc/matplotlibrc,/etc/python3,/etc/python3.11",
           "host paths shown read-only in the sandbox besides /usr"),
         L(libraries, "numpy,pandas", "libraries offered to scripts; /health lists those that import"),
 };
