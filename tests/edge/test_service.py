@@ -1,0 +1,174 @@
+"""Service management: the systemd units (verify, exposure score), socket
+activation with systemd-socket-activate, and the spawn-fcgi command for
+hosts without systemd.  Each serves a request through the socket it was
+handed, with a small FastCGI client."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import fcgi_client
+from conftest import FCGI, SRC_DIR, app_args, wait_for
+
+SYSTEMD = os.path.join(SRC_DIR, "systemd")
+EXPOSURE_TARGET = 2.5
+
+
+def test_units_verify():
+    tmp = tempfile.mkdtemp(prefix="sandrun-units-")
+    try:
+        for unit in ("sandrun.socket", "sandrun.service"):
+            shutil.copy(os.path.join(SYSTEMD, unit), tmp)
+        p = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                            os.path.join(tmp, "sandrun.socket"),
+                            os.path.join(tmp, "sandrun.service")],
+                           capture_output=True, text=True, timeout=60)
+        # The binary is not installed on the test host; everything else
+        # must be clean.
+        problems = [l for l in p.stderr.splitlines()
+                    if l.strip() and "/usr/sbin/sandrun-fcgi" not in l]
+        assert not problems, p.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def exposure():
+    p = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager",
+                        os.path.join(SYSTEMD, "sandrun.service")],
+                       capture_output=True, text=True, timeout=60)
+    m = re.search(r"Overall exposure level for sandrun\.service: ([\d.]+)", p.stdout)
+    assert m, p.stdout + p.stderr
+    return float(m.group(1)), p.stdout
+
+
+def test_exposure_score():
+    score, report = exposure()
+    print(f"exposure: {score}")
+    assert score <= EXPOSURE_TARGET, report
+
+
+def test_unit_settings_the_sandbox_depends_on():
+    with open(os.path.join(SYSTEMD, "sandrun.service")) as f:
+        unit = f.read()
+    def setting(name):
+        return [l.split("=", 1)[1] for l in unit.splitlines() if l.startswith(name + "=")]
+    assert setting("RestrictNamespaces") == ["pid mnt net ipc uts cgroup"]
+    assert setting("CapabilityBoundingSet") == [
+        "CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_MKNOD"]
+    assert "User" not in [l.split("=")[0] for l in unit.splitlines()]  # starts as root
+    assert setting("KillMode") == ["mixed"]
+    timeout = int(setting("TimeoutStopSec")[0].rstrip("s"))
+    with open(os.path.join(SRC_DIR, "fcgi-app", "config.c")) as f:
+        max_timeout = float(re.search(r'S\(max_timeout_s, SET_DOUBLE, "([\d.]+)"', f.read()).group(1))
+    assert timeout > max_timeout
+    assert not setting("ProtectHostname")      # would break sethostname in the job's UTS ns
+    assert setting("PrivateDevices") == ["no"]  # would forbid the job's mknod of /dev/null...
+    assert setting("DevicePolicy") == ["closed"]
+    with open(os.path.join(SYSTEMD, "sandrun.socket")) as f:
+        sock = f.read()
+    for line in ("ListenStream=/run/sandrun/fcgi.sock", "SocketUser=sandrun",
+                 "SocketGroup=www-data", "SocketMode=0660"):
+        assert line in sock.splitlines()
+
+
+def test_capability_bounding_set_is_enough():
+    """The app under exactly the unit's bounding set runs jobs, times them
+    out and stops cleanly (capsh-style, with setpriv)."""
+    tmp = tempfile.mkdtemp(prefix="sandrun-caps-")
+    os.chmod(tmp, 0o755)
+    sock = os.path.join(tmp, "fcgi.sock")
+    log = open(os.path.join(tmp, "log"), "wb")
+    p = subprocess.Popen(["setpriv", "--bounding-set", "-all,+sys_admin,+setuid,+setgid,+setpcap,+mknod",
+                          "--inh-caps", "-all", FCGI, "--listen", sock, "--slots", "1",
+                          *app_args()], stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    try:
+        _serve_one_and_stop(p, sock)
+        r = fcgi_client.execute(sock, "import os\ndef main():\n    return os.getuid()\n")
+        assert r.status == 200 and r.json["result"] >= 200000, r
+        r = fcgi_client.request(sock, "POST", "/execute",
+                                body=b'{"script": "def main():\\n    while True: pass\\n", "timeout": 1}')
+        assert r.json["status"] == "timeout", r
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _serve_one_and_stop(proc_or_pid, sock):
+    assert wait_for(lambda: os.path.exists(sock), 30), "no socket"
+    r = None
+    def answered():
+        nonlocal r
+        try:
+            r = fcgi_client.execute(sock, "def main():\n    return 'hi'\n", timeout=30)
+            return True
+        except (ConnectionRefusedError, FileNotFoundError, fcgi_client.ConnectionRefusedByPeer):
+            return False
+    assert wait_for(answered, 30)
+    assert r.status == 200 and r.json["result"] == "hi", r
+    h = fcgi_client.request(sock, "GET", "/health")
+    assert h.status == 200 and h.json["status"] == "healthy", h
+
+
+def test_systemd_socket_activation():
+    tmp = tempfile.mkdtemp(prefix="sandrun-sa-")
+    os.chmod(tmp, 0o755)
+    sock = os.path.join(tmp, "fcgi.sock")
+    log = open(os.path.join(tmp, "log"), "wb")
+    # As sandrun.socket does: systemd opens the socket, the service gets it
+    # as LISTEN_FDS (fd 3) and has no --listen.
+    p = subprocess.Popen(["systemd-socket-activate", "--listen", sock, FCGI, *app_args()],
+                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _serve_one_and_stop(p, sock)
+        with open(os.path.join(tmp, "log")) as f:
+            assert "systemd socket (fd 3)" in f.read()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_spawn_fcgi():
+    """The command docs/operations.md gives for hosts without systemd."""
+    tmp = tempfile.mkdtemp(prefix="sandrun-sf-")
+    os.chmod(tmp, 0o755)
+    sock, pidfile, logfile = (os.path.join(tmp, n) for n in ("fcgi.sock", "pid", "sandrun.log"))
+    app = " ".join([FCGI, *app_args()])
+    cmd = ["spawn-fcgi", "-s", sock, "-M", "0660", "-U", "sandrun", "-G", "www-data",
+           "-P", pidfile, "--", "/bin/sh", "-c", f"exec {app} 2>>{logfile}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    pid = int(open(pidfile).read())
+    try:
+        st = os.stat(sock)
+        assert oct(st.st_mode & 0o777) == "0o660"
+        import grp, pwd
+        assert grp.getgrgid(st.st_gid).gr_name == "www-data"
+        assert pwd.getpwuid(st.st_uid).pw_name == "sandrun"
+        _serve_one_and_stop(pid, sock)
+        with open(logfile) as f:
+            assert "inherited socket (fd 0)" in f.read()
+        os.kill(pid, signal.SIGTERM)
+        assert wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 30)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
