@@ -130,6 +130,10 @@ char *metrics_render(struct service *s, size_t *len)
                    "sandrun_slots_total %u\n", total);
         fprintf(f, "# HELP sandrun_queue_length Requests waiting for a slot.\n# TYPE sandrun_queue_length gauge\n"
                    "sandrun_queue_length %u\n", waiting);
+        unsigned starts = s->spawner.stats ? s->spawner.stats->zygote_starts : 0;
+        fprintf(f, "# HELP sandrun_spawner_restarts_total Times the spawner (the zygote in warm mode) died and was restarted.\n"
+                   "# TYPE sandrun_spawner_restarts_total counter\nsandrun_spawner_restarts_total %u\n",
+                starts > 0 ? starts - 1 : 0);
         fclose(f);
         return buf;
 }

@@ -126,7 +126,8 @@ void service_stop(struct service *s)
 int service_run(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
 {
         int r = sb_job_run(&s->spawner, spec, o, err);
-        if (r == -EPIPE || r == -ETIMEDOUT) {
+        /* EPIPE: the control channel is gone, so is every later job */
+        if (r == -EPIPE) {
                 pthread_mutex_lock(&s->lock);
                 s->broken = true;
                 snprintf(s->broken_reason, sizeof(s->broken_reason), "%s", err->msg);

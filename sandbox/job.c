@@ -288,7 +288,9 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                         if (k < 0 && errno == EINTR)
                                 continue;
                         if (k != (ssize_t) sizeof(rp) || rp.magic != SB_PROTO_MAGIC) {
-                                r = sb_failx(err, EPIPE, "the spawner went away during the job");
+                                /* the zygote died (its supervisor starts another): this
+                                 * job is lost, the service is not */
+                                r = sb_failx(err, ECONNABORTED, "the spawner went away during the job");
                                 goto out;
                         }
                         if (rp.kind == SB_REPLY_SETUP_FAILED) {

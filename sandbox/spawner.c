@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -369,7 +370,8 @@ static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int
  * the control socket and restarts the zygote when it dies.  Jobs in flight
  * on a dead zygote lose their reply socket (their callers answer 500); jobs
  * not yet read stay queued in the socket for the next zygote. */
-static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p, int ctl, pid_t parent)
+static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p, int ctl, pid_t parent,
+                                                      struct sb_spawner_stats *stats)
 {
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() != parent)
@@ -407,6 +409,8 @@ static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p,
                         _exit(1);
                 if (pid == 0)
                         zygote_main(p, ctl, self, netns);
+                __atomic_add_fetch(&stats->zygote_starts, 1, __ATOMIC_RELAXED);
+                stats->zygote_pid = pid;
                 int st;
                 while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                         ;
@@ -427,6 +431,10 @@ static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *p,
 int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err)
 {
         int sv[2];
+        struct sb_spawner_stats *stats = mmap(NULL, sizeof(*stats), PROT_READ | PROT_WRITE,
+                                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (stats == MAP_FAILED)
+                return sb_fail(err, errno, "mmap");
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return sb_fail(err, errno, "socketpair");
         pid_t parent = getpid();
@@ -452,11 +460,12 @@ int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_
                         if (devnull > 2)
                                 close(devnull);
                 }
-                supervisor_main(p, 3, parent);
+                supervisor_main(p, 3, parent, stats);
         }
         close(sv[1]);
         s->pid = pid;
         s->fd = sv[0];
+        s->stats = stats;
         return 0;
 }
 

@@ -10,9 +10,16 @@
 #include "policy.h"
 #include "protocol.h"
 
+/* A page shared with the supervisor, for what it alone knows. */
+struct sb_spawner_stats {
+        volatile unsigned zygote_starts;    /* 1 after start-up; more after restarts */
+        volatile int zygote_pid;
+};
+
 struct sb_spawner {
-        pid_t pid;
+        pid_t pid;            /* the supervisor */
         int fd;               /* SOCK_SEQPACKET to the spawner */
+        struct sb_spawner_stats *stats;
 };
 
 /* Fork the spawner.  Call while the caller is single-threaded. */

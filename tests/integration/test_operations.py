@@ -1,0 +1,168 @@
+"""What an operator relies on: /metrics in the Prometheus text format, one
+JSON log line per request, and a service that survives its spawner dying."""
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import SRC_DIR, STACK, Stack, _free_port
+
+HELLO = "def main():\n    return 42\n"
+
+
+def scrape(stack):
+    r = stack.get("/metrics")
+    assert r.status == 200, r
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4"), r
+    text = r.body.decode("utf-8")
+    # the parser raises on anything that is not the exposition format
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    return text, families
+
+
+def sample(families, family, name=None, **labels):
+    for s in families[family].samples:
+        if (name is None or s.name == name) and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    raise KeyError((family, name, labels))
+
+
+def test_metrics_parse_and_follow_conventions(stack):
+    assert stack.execute(HELLO).status == 200
+    assert stack.execute("def main():\n    return 1/0\n").status == 400
+    text, fam = scrape(stack)
+    # every line is a comment or a sample: no stray output
+    for line in text.splitlines():
+        assert line.startswith("# HELP ") or line.startswith("# TYPE ") or re.match(
+            r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+Inf-]+$', line), line
+    types = {f.name: f.type for f in fam.values()}
+    assert types["sandrun_requests"] == "counter"
+    assert types["sandrun_executions"] == "counter"
+    assert types["sandrun_rejected"] == "counter"
+    assert types["sandrun_sandbox_setup_failures"] == "counter"
+    assert types["sandrun_spawner_restarts"] == "counter"
+    assert types["sandrun_execution_duration_seconds"] == "histogram"
+    assert types["sandrun_queue_wait_seconds"] == "histogram"
+    for g in ("sandrun_slots_busy", "sandrun_slots_total", "sandrun_queue_length", "sandrun_build_info"):
+        assert types[g] == "gauge", g
+    assert sample(fam, "sandrun_requests", "sandrun_requests_total", endpoint="/execute", code="200") >= 1
+    assert sample(fam, "sandrun_requests", "sandrun_requests_total", endpoint="/execute", code="400") >= 1
+    assert sample(fam, "sandrun_executions", "sandrun_executions_total", status="success") >= 1
+    assert sample(fam, "sandrun_executions", "sandrun_executions_total", status="error") >= 1
+    health = stack.get("/health").json
+    assert sample(fam, "sandrun_slots_total") == health["slots"]["total"]
+    assert sample(fam, "sandrun_build_info", version=health["version"], mode=health["mode"]) == 1
+    # histograms: cumulative buckets ending in +Inf == _count
+    for h in ("sandrun_execution_duration_seconds", "sandrun_queue_wait_seconds"):
+        buckets = [(float(s.labels["le"]), s.value) for s in fam[h].samples if s.name == h + "_bucket"]
+        assert buckets == sorted(buckets) and buckets[-1][0] == float("inf")
+        counts = [v for _, v in buckets]
+        assert counts == sorted(counts)
+        assert counts[-1] == sample(fam, h, h + "_count")
+
+
+def test_one_json_log_line_per_request(stack):
+    marker = secrets.token_hex(8)
+    r = stack.execute("def main():\n    return '%s'\n" % marker, timeout=7, memory_limit=128, stdin="secret-stdin")
+    assert r.status == 200
+    rid = r.request_id
+    for _ in range(50):
+        lines = [json.loads(l) for l in stack.log().splitlines() if l.startswith("{")]
+        mine = [l for l in lines if l.get("request_id") == rid]
+        if mine:
+            break
+        time.sleep(0.1)
+    assert len(mine) == 1, mine
+    line = mine[0]
+    assert line["level"] == "info" and line["msg"] == "request"
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", line["time"])
+    assert line["client"] == "dev"           # the key's name from nginx, never the key
+    assert line["endpoint"] == "/execute" and line["http_status"] == 200 and line["status"] == "success"
+    assert line["timeout_s"] == 7 and line["memory_mb"] == 128
+    for k in ("duration_ms", "cpu_ms", "max_rss_kb", "total_ms"):
+        assert isinstance(line[k], (int, float)) and line[k] >= 0, k
+    log = stack.log()
+    assert marker not in log and "secret-stdin" not in log and stack.key not in log
+    # start-up line: version, mode, limits, socket
+    start = [l for l in lines if l.get("msg") == "sandrun-fcgi started"][0]
+    for k in ("version", "mode", "socket", "slots", "max_timeout_s", "max_memory_mb", "libraries"):
+        assert k in start, k
+
+
+@pytest.fixture()
+def ownstack():
+    build_dir = os.path.abspath(os.environ.get("SANDRUN_BUILD_DIR", SRC_DIR))
+    state_dir = tempfile.mkdtemp(prefix="sandrun-ops-", dir="/tmp")
+    os.chmod(state_dir, 0o755)
+    port, key = _free_port(), secrets.token_hex(16)
+    p = subprocess.run([STACK, "start", state_dir, str(port), key, build_dir],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout
+    try:
+        yield Stack(state_dir, port, key, build_dir)
+    finally:
+        subprocess.run([STACK, "stop", state_dir], timeout=60)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    data = f.read()
+                if int(data[data.rindex(")") + 2:].split()[1]) == pid:
+                    out.append((int(d), data[data.index("(") + 1:data.rindex(")")]))
+            except (OSError, ValueError):
+                pass
+    return out
+
+
+def spawner_pid(stack):
+    app = stack.app_pid()
+    supervisor = [p for p, comm in _children(app) if comm == "sandrun-superv"]
+    assert len(supervisor) == 1, _children(app)
+    spawner = [p for p, comm in _children(supervisor[0]) if comm in ("sandrun-zygote", "sandrun-spawn")]
+    assert len(spawner) == 1, _children(supervisor[0])
+    return spawner[0]
+
+
+def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
+    st = ownstack
+    victim = spawner_pid(st)
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
+    t.start()
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    os.kill(victim, signal.SIGKILL)
+    t.join(30)
+    assert results, "the in-flight request hung"
+    r = results[0]
+    assert r.status in (500, 503), r
+    assert r.content_type.startswith("application/json") and "error" in r.json, r
+    assert time.monotonic() - t0 < 5, "in-flight job was not answered promptly"
+    # a new spawner takes over: later requests run again
+    deadline = time.monotonic() + 30
+    while True:
+        r = st.execute(HELLO)
+        if r.status == 200:
+            break
+        assert time.monotonic() < deadline, r
+        time.sleep(0.2)
+    assert r.json["result"] == 42
+    assert spawner_pid(st) != victim
+    assert st.get("/health").status == 200
+    _, fam = scrape(st)
+    assert sample(fam, "sandrun_spawner_restarts", "sandrun_spawner_restarts_total") == 1
