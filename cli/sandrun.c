@@ -236,6 +236,7 @@ int main(int argc, char **argv)
         if (resp.status >= 500 && resp.reason[0])
                 fprintf(stderr, "sandrun: %s\n", resp.reason);
         int rc = print_response(&resp);
+        dialect_settle(&resp);
         /* /invoke answers 200 for every run: its "error" field says how it went */
         struct json_object *e;
         if (invoke && rc == 0 && json_object_object_get_ex(resp.body, "error", &e) && e)

@@ -27,7 +27,16 @@ int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outco
         }
         spec->slot = (unsigned) slot;
         int r = service_run(s, spec, o, &err);
-        slots_release(&s->slots, slot);
+        if (r == 0 && o->pending_fd >= 0) {
+                /* the answer is ready before the job's teardown is: the slot
+                 * is given back once it is done (dialect_settle) */
+                resp->pending_fd = o->pending_fd;
+                o->pending_fd = -1;
+                resp->pending_slot = slot;
+                resp->service = s;
+        } else {
+                slots_release(&s->slots, slot);
+        }
         if (r < 0) {
                 response_error(resp, 500, "internal error: the job could not be run");
                 snprintf(resp->reason, sizeof(resp->reason), "job failed: %s", err.msg);
@@ -46,6 +55,15 @@ int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outco
         resp->cpu_ms = o->cpu_ms;
         resp->max_rss_kb = o->max_rss_kb;
         return 0;
+}
+
+void dialect_settle(struct http_response *resp)
+{
+        if (resp->pending_fd < 0)
+                return;
+        sb_job_settle(&resp->pending_fd);
+        slots_release(&resp->service->slots, resp->pending_slot);
+        resp->pending_slot = -1;
 }
 
 void dialect_health(struct service *s, struct http_response *resp)

@@ -24,3 +24,5 @@ void dialect_run(struct service *s, const char *body, size_t len, struct http_re
 void dialect_invoke(struct service *s, const char *body, size_t len, struct http_response *resp);
 void dialect_execute(struct service *s, const char *body, size_t len, struct http_response *resp);
 void dialect_health(struct service *s, struct http_response *resp);
+/* After the response is sent: wait for the job's teardown, give the slot back. */
+void dialect_settle(struct http_response *resp);

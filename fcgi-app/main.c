@@ -60,8 +60,7 @@ static void *worker(void *arg)
                 pthread_mutex_unlock(&accept_lock);
                 if (r < 0)
                         break;
-                server_handle(&service, &rq);
-                FCGX_Finish_r(&rq);
+                server_handle(&service, &rq);   /* finishes the request itself */
         }
         FCGX_Free(&rq, 1);
         return NULL;

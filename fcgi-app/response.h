@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+struct service;
+
 struct http_response {
         int status;
         struct json_object *body;
@@ -23,6 +25,10 @@ struct http_response {
         double timeout_s;
         unsigned memory_mb;
         bool ran;
+        /* a job whose teardown is still under way (see dialect_settle) */
+        int pending_fd;
+        int pending_slot;
+        struct service *service;
 };
 
 void response_init(struct http_response *r);

@@ -12,12 +12,17 @@
  * stopped.
  *
  * It runs already confined: the job's uid, no capabilities, rlimits and the
- * seccomp filter.  Usage: sandrun-init WORKER_PID WALL_MS (fd 5: reply socket). */
+ * seccomp filter.  Usage: sandrun-init WORKER_PID WALL_MS BASE_RSS_KB START_NS READY_FD (fd 5:
+ * reply socket); BASE_RSS_KB is what the runner had resident when it started
+ * (the warm zygote's pages), reported back for the memory classification;
+ * START_NS the CLOCK_MONOTONIC time the job's first process began; READY_FD
+ * a pipe the runner waits on before it reads the user's code. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,10 +47,15 @@ static long number(const char *s)
 
 int main(int argc, char **argv)
 {
-        long worker = argc == 3 ? number(argv[1]) : -1;
-        long wall_ms = argc == 3 ? number(argv[2]) : -1;
-        if (worker <= 0 || wall_ms < 0)
+        long worker = argc == 6 ? number(argv[1]) : -1;
+        long wall_ms = argc == 6 ? number(argv[2]) : -1;
+        long base_rss_kb = argc == 6 ? number(argv[3]) : -1;
+        long started_ns = argc == 6 ? number(argv[4]) : -1;
+        long ready_fd = argc == 6 ? number(argv[5]) : -1;
+        if (worker <= 0 || wall_ms < 0 || base_rss_kb < 0 || started_ns < 0 || ready_fd < 0)
                 _exit(2);
+        /* the runner starts the user's code once this closes */
+        close((int) ready_fd);
 
         /* init must not hold the job's pipes, or EOF would wait for it */
         for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
@@ -61,10 +71,21 @@ int main(int argc, char **argv)
         for (;;) {
                 int st;
                 pid_t pid;
-                while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0) {
+                struct rusage ru;
+                while ((pid = wait4(-1, &st, __WALL | WNOHANG, &ru)) > 0) {
                         if (pid == (pid_t) worker) {
-                                struct sb_job_reply r = { .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT,
-                                                          .wstatus = st, .timed_out = timed_out };
+                                /* the runner's own usage (with what it reaped), so the
+                                 * answer need not wait for the whole job's teardown */
+                                struct sb_job_reply r = {
+                                        .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = st,
+                                        .timed_out = timed_out,
+                                        .utime_us = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec,
+                                        .stime_us = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec,
+                                        .maxrss_kb = (uint64_t) ru.ru_maxrss,
+                                        .base_rss_kb = (uint64_t) base_rss_kb,
+                                        /* from the job's first instruction, confinement included */
+                                        .wall_us = (now_ns() - (uint64_t) started_ns) / 1000,
+                                };
                                 (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
                                 _exit(0);
                         }

@@ -207,6 +207,7 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         int r;
 
         memset(o, 0, sizeof(*o));
+        o->pending_fd = -1;
         o->out.cap = spec->max_stdout_bytes;
         o->err.cap = spec->max_stderr_bytes;
         /* header and framing ride on the same channel as the result */
@@ -247,10 +248,8 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         close(res[1]), res[1] = -1;
         close(rep[1]), rep[1] = -1;
 
-        struct sb_job_reply done = { 0 };
+        struct sb_job_reply done = { 0 }, worker = { 0 };
         bool have_done = false, have_worker = false;
-        int worker_status = 0;
-        bool worker_timed_out = false;
         /* the spawner answers at the latest 2 s after the deadline */
         uint64_t limit = now_ms() + req.wall_ms + GRACE_MS;
         for (;;) {
@@ -260,7 +259,11 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                         { .fd = o->result.eof ? -1 : res[0], .events = POLLIN },
                         { .fd = have_done ? -1 : rep[0], .events = POLLIN },
                 };
-                if (have_done && o->out.eof && o->err.eof && o->result.eof)
+                /* The answer is complete once the runner has ended (init says
+                 * how) and its pipes are closed; init's own exit, the teardown
+                 * of the namespaces and the spawner's reaping come after, off
+                 * the response's path (sb_job_settle). */
+                if ((have_done || have_worker) && o->out.eof && o->err.eof && o->result.eof)
                         break;
                 uint64_t now = now_ms();
                 if (now >= limit) {
@@ -297,8 +300,7 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                                 o->setup.code = rp.error ? rp.error : -EIO;
                                 snprintf(o->setup.msg, sizeof(o->setup.msg), "%.*s", (int) sizeof(rp.msg), rp.msg);
                         } else if (rp.kind == SB_REPLY_WORKER_EXIT) {
-                                worker_status = rp.wstatus;
-                                worker_timed_out = rp.timed_out;
+                                worker = rp;
                                 have_worker = true;
                         } else if (rp.kind == SB_REPLY_REFUSED) {
                                 r = sb_failx(err, rp.error ? -rp.error : EAGAIN, "%.*s", (int) sizeof(rp.msg), rp.msg);
@@ -315,13 +317,15 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                 o->duration_ms = (double) done.wall_us / 1000.0;
         } else {
                 /* init's own end says nothing of the script: how the runner
-                 * ended does, unless the deadline killed the whole job */
-                if (have_worker && !done.timed_out) {
-                        done.wstatus = worker_status;
-                        done.timed_out = worker_timed_out;
-                }
+                 * ended does, with the runner's own usage, unless only the
+                 * spawner's late deadline could end the job */
+                const struct sb_job_reply *how = have_worker ? &worker : &done;
                 parse_frame(o);
-                classify(o, spec, &done);
+                classify(o, spec, how);
+                if (!have_done) {
+                        o->pending_fd = rep[0];
+                        rep[0] = -1;
+                }
         }
         r = 0;
 out:
@@ -334,8 +338,32 @@ out:
         return r;
 }
 
+void sb_job_settle(int *pending_fd)
+{
+        if (*pending_fd < 0)
+                return;
+        /* init exits right after its report; the spawner reports once it has
+         * reaped it, which means every process of the job is gone */
+        struct pollfd pfd = { .fd = *pending_fd, .events = POLLIN };
+        uint64_t limit = now_ms() + GRACE_MS;
+        for (;;) {
+                uint64_t now = now_ms();
+                if (now >= limit || poll(&pfd, 1, (int) (limit - now)) == 0)
+                        break;
+                struct sb_job_reply rp;
+                ssize_t k = recv(*pending_fd, &rp, sizeof(rp), 0);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0 || rp.kind == SB_REPLY_DONE)
+                        break;
+        }
+        close(*pending_fd);
+        *pending_fd = -1;
+}
+
 void sb_outcome_free(struct sb_outcome *o)
 {
+        sb_job_settle(&o->pending_fd);
         free(o->out.data);
         free(o->err.data);
         free(o->result.data);

@@ -57,9 +57,14 @@ struct sb_outcome {
         double duration_ms, cpu_ms;
         uint64_t max_rss_kb;
         struct sb_error setup;        /* SB_SETUP_FAILED: why (goes to the log, not the client) */
+        int pending_fd;               /* the job's reply socket until the spawner reports it reaped */
 };
 
 int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struct sb_outcome *o,
                struct sb_error *err);
+/* Wait (bounded) until the spawner has reaped the job whose answer was
+ * complete before its processes were gone, then close the channel.  Call
+ * before the job's slot is reused; a no-op when nothing is pending. */
+void sb_job_settle(int *pending_fd);
 void sb_outcome_free(struct sb_outcome *o);
 const char *sb_status_name(enum sb_status s);

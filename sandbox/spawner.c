@@ -92,7 +92,10 @@ static int child_main(void *arg)
                 .memory_bytes = req->memory_bytes + a->as_base,
                 .cpu_seconds = req->cpu_seconds,
         };
-        char max_result[32], handler[sizeof(req->handler)], worker_arg[16], wall_arg[16];
+        char max_result[32], handler[sizeof(req->handler)], worker_arg[16], wall_arg[16], base_arg[24], start_arg[24],
+                ready_arg[16];
+        struct timespec started;
+        clock_gettime(CLOCK_MONOTONIC, &started);
 
         snprintf(max_result, sizeof(max_result), "%llu", (unsigned long long) req->max_result_bytes);
         memcpy(handler, req->handler, sizeof(handler));
@@ -106,11 +109,11 @@ static int child_main(void *arg)
                 _exit(SETUP_FAILED_EXIT);
         }
 
-        /* The runner waits until init has executed sandrun-init (the pipe's
-         * write end closes on exec), so user code never meets pid 1 while it
-         * is still this copy of the spawner. */
+        /* The runner waits until sandrun-init runs (it closes the pipe's
+         * write end first thing), so user code never meets pid 1 while it is
+         * still this copy of the spawner or half-way through its exec. */
         int exec_done[2];
-        if (pipe2(exec_done, O_CLOEXEC) < 0) {
+        if (pipe2(exec_done, O_CLOEXEC) < 0 || fcntl(exec_done[1], F_SETFD, 0) < 0) {
                 sb_fail(&err, errno, "pipe");
                 report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
                 _exit(SETUP_FAILED_EXIT);
@@ -145,7 +148,11 @@ static int child_main(void *arg)
         close(exec_done[0]);
         snprintf(worker_arg, sizeof(worker_arg), "%d", (int) worker);
         snprintf(wall_arg, sizeof(wall_arg), "%u", req->wall_ms);
-        char *const argv[] = { "sandrun-init", worker_arg, wall_arg, NULL };
+        snprintf(base_arg, sizeof(base_arg), "%llu", (unsigned long long) base_rss_kb);
+        snprintf(start_arg, sizeof(start_arg), "%llu",
+                 (unsigned long long) started.tv_sec * 1000000000ull + (unsigned long long) started.tv_nsec);
+        snprintf(ready_arg, sizeof(ready_arg), "%d", exec_done[1]);
+        char *const argv[] = { "sandrun-init", worker_arg, wall_arg, base_arg, start_arg, ready_arg, NULL };
         char *const envp[] = { NULL };
         execve(SB_ROOT_INIT, argv, envp);
         sb_fail(&err, errno, "execve %s", SB_ROOT_INIT);

@@ -121,15 +121,24 @@ fail:
 
 void sb_zygote_size(uint64_t *vsize, uint64_t *rss)
 {
-        unsigned long pages = 0, resident = 0;
+        unsigned long pages = 0, anon_kb = 0;
+        char line[256];
         FILE *f = fopen("/proc/self/statm", "re");
         if (f) {
-                if (fscanf(f, "%lu %lu", &pages, &resident) != 2)
-                        pages = resident = 0;
+                if (fscanf(f, "%lu", &pages) != 1)
+                        pages = 0;
                 fclose(f);
         }
+        /* a fork starts with the anonymous pages mapped; file pages come
+         * back only as the job touches them */
+        f = fopen("/proc/self/status", "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "RssAnon: %lu kB", &anon_kb) == 1)
+                        break;
+        if (f)
+                fclose(f);
         *vsize = (uint64_t) pages * (uint64_t) sysconf(_SC_PAGESIZE);
-        *rss = (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
+        *rss = (uint64_t) anon_kb * 1024;
 }
 
 void sb_zygote_before_fork(void)

@@ -12,7 +12,7 @@ ENOENT = "FileNotFoundError errno=2"
 # Everything a job may see outside /usr and /proc: the generated root.
 ALLOWED_TOP = {"/tmp", "/proc", "/dev", "/sandrun", "/etc", "/usr",
                "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
-ALLOWED_ETC = {"alternatives", "group", "hostname", "hosts", "ld.so.cache", "localtime",
+ALLOWED_ETC = {"alternatives", "fonts", "group", "hostname", "hosts", "ld.so.cache", "localtime",
                "matplotlibrc", "nsswitch.conf", "passwd", "python3", "python3.11"}
 
 
