@@ -132,7 +132,7 @@ def test_systemd_socket_activation():
                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _serve_one_and_stop(p, sock)
-        with open(os.path.join(tmp, "log")) as f:
+        with open(os.path.join(tmp, "log"), errors="replace") as f:
             assert "systemd socket (fd 3)" in f.read()
         p.send_signal(signal.SIGTERM)
         assert p.wait(30) == 0
@@ -162,7 +162,7 @@ def test_spawn_fcgi():
         assert grp.getgrgid(st.st_gid).gr_name == "www-data"
         assert pwd.getpwuid(st.st_uid).pw_name == "sandrun"
         _serve_one_and_stop(pid, sock)
-        with open(logfile) as f:
+        with open(logfile, errors="replace") as f:
             assert "inherited socket (fd 0)" in f.read()
         os.kill(pid, signal.SIGTERM)
         assert wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 30)
