@@ -22,7 +22,7 @@ const struct setting config_settings[] = {
         S(socket_mode, SET_MODE, "0660", 0, 0777, "mode of a unix socket made with listen"),
         S(user, SET_STR, "", 0, 0, "user sandrun-fcgi switches to once the spawner runs (empty: stay)"),
         S(web_server_addrs, SET_STR, "", 0, 0,
-          "FastCGI over TCP: comma-separated addresses allowed to connect (empty: loopback only)"),
+          "FastCGI over TCP: comma-separated IPv4/IPv6 addresses allowed to connect (empty: 127.0.0.1 and ::1)"),
         S(threads, SET_UINT, "0", 0, 256, "FastCGI worker threads (0: slots + queue_max, at most 256)"),
         S(log_level, SET_STR, "info", 0, 0, "debug, info, warning or error"),
         S(slots, SET_UINT, "0", 0, 1024, "execution slots: jobs that run at once (0: 2 per CPU)"),

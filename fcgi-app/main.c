@@ -19,6 +19,7 @@
 #include <fcgiapp.h>
 
 #include "listen.h"
+#include "peers.h"
 #include "log.h"
 #include "server.h"
 
@@ -29,6 +30,8 @@
 
 static struct service service;
 static int listen_fd = -1;
+static int listen_is_tcp;
+static struct peers allowed_peers;
 static volatile sig_atomic_t stopping;
 
 static void usage(FILE *f)
@@ -60,6 +63,13 @@ static void *worker(void *arg)
                 pthread_mutex_unlock(&accept_lock);
                 if (r < 0)
                         break;
+                if (listen_is_tcp && !peers_allow_fd(&allowed_peers, rq.ipcFd)) {
+                        /* before a byte of the request is read */
+                        log_msg(LOG_WARNING_, "refused a FastCGI connection from an address not in web_server_addrs");
+                        /* close without an answer (FCGX_Finish_r would send one) */
+                        FCGX_Free(&rq, 1);
+                        continue;
+                }
                 server_handle(&service, &rq);   /* finishes the request itself */
         }
         FCGX_Free(&rq, 1);
@@ -158,6 +168,10 @@ int main(int argc, char **argv)
 
         char desc[300];
         int is_tcp = 0;
+        if (peers_parse(&allowed_peers, c->web_server_addrs, &err) < 0) {
+                fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
+                return 2;
+        }
         listen_fd = listen_socket(c, &is_tcp, desc, sizeof(desc), &err);
         if (listen_fd < 0) {
                 log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
@@ -191,8 +205,10 @@ int main(int argc, char **argv)
                 return 1;
         }
 
-        if (is_tcp)
-                setenv("FCGI_WEB_SERVER_ADDRS", c->web_server_addrs[0] ? c->web_server_addrs : "127.0.0.1", 1);
+        /* our own check (peers.c) covers IPv6 too; libfcgi's must not get in
+         * its way with a different idea of the list */
+        unsetenv("FCGI_WEB_SERVER_ADDRS");
+        listen_is_tcp = is_tcp;
         if (FCGX_Init() != 0) {
                 log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: FCGX_Init failed");
                 service_stop(&service);

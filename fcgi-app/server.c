@@ -163,10 +163,12 @@ void server_handle(struct service *s, FCGX_Request *rq)
         snprintf(client, sizeof(client), "%s", param(rq, "API_CLIENT"));
 
         /* DOCUMENT_URI is nginx's normalized path without the query */
-        const char *path = param(rq, "DOCUMENT_URI");
-        if (!path[0])
-                path = param(rq, "SCRIPT_NAME");
-        const char *method = param(rq, "REQUEST_METHOD");
+        /* copies: the request's parameters are freed by FCGX_Finish_r, and the
+         * log line is written after it */
+        char path[256], method[16];
+        const char *p = param(rq, "DOCUMENT_URI");
+        snprintf(path, sizeof(path), "%s", p[0] ? p : param(rq, "SCRIPT_NAME"));
+        snprintf(method, sizeof(method), "%s", param(rq, "REQUEST_METHOD"));
 
         struct http_response resp;
         response_init(&resp);

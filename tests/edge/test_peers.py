@@ -1,6 +1,6 @@
 """FastCGI over TCP executes code for whoever connects: sandrun-fcgi must
-refuse peers that are not in `web_server_addrs` (libfcgi's
-FCGI_WEB_SERVER_ADDRS check, set by main.c when it listens on TCP)."""
+refuse peers that are not in `web_server_addrs`, IPv4 and IPv6 alike
+(fcgi-app/peers.c checks every accepted connection before reading it)."""
 
 import pytest
 
@@ -49,13 +49,11 @@ def test_default_allows_loopback_only():
 
 
 # libfcgi 2.4 (os_unix.c, OS_Accept) checks FCGI_WEB_SERVER_ADDRS only when
-# the peer is AF_INET: an AF_INET6 peer, including an IPv4 client of a
-# dual-stack [::] listener (seen as ::ffff:a.b.c.d), is accepted unchecked.
-LIBFCGI_V6 = ("libfcgi skips FCGI_WEB_SERVER_ADDRS for AF_INET6 peers; needs sandrun-fcgi's "
-              "own peer check (see docs/operations.md, 'Firewalling the FastCGI port')")
+# the peer is AF_INET, which is why sandrun-fcgi checks peers itself: an
+# AF_INET6 peer, and an IPv4 client of a dual-stack [::] listener (seen as
+# ::ffff:a.b.c.d), must be refused too.
 
 
-@pytest.mark.xfail(strict=True, reason=LIBFCGI_V6)
 def test_ipv6_listener_refuses_other_peers():
     port = free_port()
     app = _serve(f"[::1]:{port}", "127.0.0.2")
@@ -65,7 +63,6 @@ def test_ipv6_listener_refuses_other_peers():
         app.cleanup()
 
 
-@pytest.mark.xfail(strict=True, reason=LIBFCGI_V6)
 def test_dual_stack_listener_refuses_other_ipv4_peers():
     port = free_port()
     app = _serve(f"[::]:{port}", "127.0.0.2")
