@@ -11,6 +11,12 @@ int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outco
 {
         struct sb_error err = { 0 };
 
+        /* the caps are the service's; the limits the request's */
+        spec->max_stdout_bytes = s->cfg.max_stdout_bytes;
+        spec->max_stderr_bytes = s->cfg.max_stderr_bytes;
+        spec->max_result_bytes = s->cfg.max_result_bytes;
+        resp->timeout_s = spec->timeout_s;
+        resp->memory_mb = spec->memory_mb;
         memset(o, 0, sizeof(*o));
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);

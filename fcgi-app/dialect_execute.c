@@ -86,9 +86,6 @@ void dialect_execute(struct service *s, const char *body, size_t len, struct htt
                 exec_request_free(&req);
                 return;
         }
-        resp->timeout_s = req.timeout_s;
-        resp->memory_mb = req.memory_mb;
-
         struct sb_job_spec spec = {
                 .dialect = SB_DIALECT_EXECUTE,
                 .code = req.script,
@@ -97,9 +94,6 @@ void dialect_execute(struct service *s, const char *body, size_t len, struct htt
                 .stdin_len = req.stdin_len,
                 .timeout_s = req.timeout_s,
                 .memory_mb = req.memory_mb,
-                .max_stdout_bytes = c->max_stdout_bytes,
-                .max_stderr_bytes = c->max_stderr_bytes,
-                .max_result_bytes = c->max_result_bytes,
         };
         struct sb_outcome o;
         if (dialect_run_job(s, &spec, &o, resp) < 0) {

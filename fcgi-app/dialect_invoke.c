@@ -19,9 +19,6 @@ void dialect_invoke(struct service *s, const char *body, size_t len, struct http
                 json_object_put(req.root);
                 return;
         }
-        resp->timeout_s = req.timeout_s;
-        resp->memory_mb = req.memory_mb;
-
         /* event and context travel to the runner on its stdin */
         struct json_object *payload = json_object_new_object();
         json_object_object_add(payload, "event", req.event ? json_object_get(req.event) : json_object_new_object());
@@ -38,9 +35,6 @@ void dialect_invoke(struct service *s, const char *body, size_t len, struct http
                 .stdin_len = plen,
                 .timeout_s = req.timeout_s,
                 .memory_mb = req.memory_mb,
-                .max_stdout_bytes = c->max_stdout_bytes,
-                .max_stderr_bytes = c->max_stderr_bytes,
-                .max_result_bytes = c->max_result_bytes,
                 .handler = req.handler,
         };
         struct sb_outcome o;

@@ -43,18 +43,12 @@ void dialect_run(struct service *s, const char *body, size_t len, struct http_re
                 json_object_put(req.root);
                 return;
         }
-        resp->timeout_s = req.timeout_s;
-        resp->memory_mb = req.memory_mb;
-
         struct sb_job_spec spec = {
                 .dialect = SB_DIALECT_RUN,
                 .code = req.code,
                 .code_len = req.code_len,
                 .timeout_s = req.timeout_s,
                 .memory_mb = req.memory_mb,
-                .max_stdout_bytes = c->max_stdout_bytes,
-                .max_stderr_bytes = c->max_stderr_bytes,
-                .max_result_bytes = c->max_result_bytes,
         };
         struct sb_outcome o;
         if (dialect_run_job(s, &spec, &o, resp) < 0) {

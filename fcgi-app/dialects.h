@@ -7,8 +7,11 @@
 #include "service.h"
 #include "validate.h"
 
-/* Take a slot (or answer 503), run the job, give the slot back.  On a
- * server-side failure fills resp (500/503) and returns < 0. */
+/* Take a slot (or answer 503) and run the job: the caller fills the
+ * request's part of spec (dialect, code, stdin, limits), the output caps
+ * come from the config.  On a server-side failure fills resp (500/503) and
+ * returns < 0.  The slot is given back now or, when the answer came before
+ * the job's teardown, by dialect_settle. */
 int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct http_response *resp);
 
 /* The error text of a failed outcome as /execute words it. */

@@ -94,6 +94,34 @@ static const char *type_name(struct json_object *v)
         return "unknown";
 }
 
+/* "timeout" and "memory_limit" mean the same in /execute and /invoke. */
+static int check_timeout(const struct config *c, struct json_object *val, double *out, struct request_error *e)
+{
+        if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
+                return fail(e, 400, "timeout", "'timeout' must be a number of seconds, not %s", type_name(val));
+        double t = json_object_get_double(val);
+        if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
+                return fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds",
+                            c->max_timeout_s);
+        *out = t;
+        return 0;
+}
+
+static int check_memory(const struct config *c, struct json_object *val, unsigned *out, struct request_error *e)
+{
+        if (!json_object_is_type(val, json_type_int))
+                return fail(e, 400, "memory_limit",
+                            "'memory_limit' must be an integer number of MB written without a fraction (such as "
+                            "512), not %s",
+                            json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
+        int64_t m = json_object_get_int64(val);
+        if (m < c->min_memory_mb || m > c->max_memory_mb)
+                return fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
+                            c->max_memory_mb);
+        *out = (unsigned) m;
+        return 0;
+}
+
 int validate_execute(const struct config *c, const char *body, size_t len, struct exec_request *out,
                      struct request_error *e)
 {
@@ -113,24 +141,11 @@ int validate_execute(const struct config *c, const char *body, size_t len, struc
                         out->script = json_object_get_string(val);
                         out->script_len = (size_t) json_object_get_string_len(val);
                 } else if (strcmp(key, "timeout") == 0) {
-                        if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
-                                return fail(e, 400, key, "'timeout' must be a number of seconds, not %s", type_name(val));
-                        double t = json_object_get_double(val);
-                        if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
-                                return fail(e, 400, key, "'timeout' must be greater than 0 and at most %g seconds",
-                                            c->max_timeout_s);
-                        out->timeout_s = t;
+                        if (check_timeout(c, val, &out->timeout_s, e) < 0)
+                                return -EINVAL;
                 } else if (strcmp(key, "memory_limit") == 0) {
-                        if (!json_object_is_type(val, json_type_int))
-                                return fail(e, 400, key,
-                                            "'memory_limit' must be an integer number of MB written without a "
-                                            "fraction (such as 512), not %s",
-                                            json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
-                        int64_t m = json_object_get_int64(val);
-                        if (m < c->min_memory_mb || m > c->max_memory_mb)
-                                return fail(e, 400, key, "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
-                                            c->max_memory_mb);
-                        out->memory_mb = (unsigned) m;
+                        if (check_memory(c, val, &out->memory_mb, e) < 0)
+                                return -EINVAL;
                 } else if (strcmp(key, "stdin") == 0) {
                         if (!json_object_is_type(val, json_type_string))
                                 return fail(e, 400, key, "'stdin' must be a string, not %s", type_name(val));
@@ -284,22 +299,11 @@ int validate_invoke(const struct config *c, const char *body, size_t len, struct
                                 return fail(e, 400, key, "'context' must be an object, not %s", type_name(val));
                         out->context = val;
                 } else if (strcmp(key, "timeout") == 0) {
-                        if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
-                                return fail(e, 400, key, "'timeout' must be a number of seconds, not %s", type_name(val));
-                        double t = json_object_get_double(val);
-                        if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
-                                return fail(e, 400, key, "'timeout' must be greater than 0 and at most %g seconds",
-                                            c->max_timeout_s);
-                        out->timeout_s = t;
+                        if (check_timeout(c, val, &out->timeout_s, e) < 0)
+                                return -EINVAL;
                 } else if (strcmp(key, "memory_limit") == 0) {
-                        if (!json_object_is_type(val, json_type_int))
-                                return fail(e, 400, key, "'memory_limit' must be an integer number of MB, not %s",
-                                            type_name(val));
-                        int64_t m = json_object_get_int64(val);
-                        if (m < c->min_memory_mb || m > c->max_memory_mb)
-                                return fail(e, 400, key, "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
-                                            c->max_memory_mb);
-                        out->memory_mb = (unsigned) m;
+                        if (check_memory(c, val, &out->memory_mb, e) < 0)
+                                return -EINVAL;
                 } else {
                         return fail(e, 400, key,
                                     "unknown field '%.64s': allowed are version, handler, code, event, context, "

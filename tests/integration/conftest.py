@@ -8,6 +8,7 @@ Environment:
                       source tree, i.e. an in-tree build)
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -206,6 +207,26 @@ def _ancestors(pid):
         seen.append(ppid)
         pid = ppid
     return seen
+
+
+@contextlib.contextmanager
+def own_stack(prefix, extra_args=""):
+    """A stack of its own (for tests that change settings or break things),
+    with SANDRUN_EXTRA_ARGS of the run plus extra_args; removed afterwards."""
+    build_dir = os.path.abspath(os.environ.get("SANDRUN_BUILD_DIR", SRC_DIR))
+    state_dir = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(state_dir, 0o755)
+    port, key = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ)
+    env["SANDRUN_EXTRA_ARGS"] = (env.get("SANDRUN_EXTRA_ARGS", "") + " " + extra_args).strip()
+    p = subprocess.run([STACK, "start", state_dir, str(port), key, build_dir], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout
+    try:
+        yield Stack(state_dir, port, key, build_dir)
+    finally:
+        subprocess.run([STACK, "stop", state_dir], timeout=60)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

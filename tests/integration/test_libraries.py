@@ -5,35 +5,19 @@ checks the numbers.  The CLI twins are checked against the HTTP bodies."""
 import base64
 import json
 import os
-import secrets
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import SRC_DIR, STACK, Stack, _free_port
+from conftest import own_stack
 
 LIBS = ["numpy", "pandas", "scipy", "sympy", "matplotlib", "sklearn"]
 
 
 @pytest.fixture(scope="module")
 def libstack():
-    build_dir = os.path.abspath(os.environ.get("SANDRUN_BUILD_DIR", SRC_DIR))
-    state_dir = tempfile.mkdtemp(prefix="sandrun-lib-", dir="/tmp")
-    os.chmod(state_dir, 0o755)
-    port = _free_port()
-    key = secrets.token_hex(16)
-    env = dict(os.environ)
-    env["SANDRUN_EXTRA_ARGS"] = (env.get("SANDRUN_EXTRA_ARGS", "") + " --libraries " + ",".join(LIBS)).strip()
-    p = subprocess.run([STACK, "start", state_dir, str(port), key, build_dir], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
-    assert p.returncode == 0, p.stdout
-    try:
-        yield Stack(state_dir, port, key, build_dir)
-    finally:
-        subprocess.run([STACK, "stop", state_dir], timeout=60)
-        shutil.rmtree(state_dir, ignore_errors=True)
+    with own_stack("sandrun-lib-", "--libraries " + ",".join(LIBS)) as st:
+        yield st
 
 
 def ok(r):

@@ -4,17 +4,14 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
-import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import SRC_DIR, STACK, Stack, _free_port
+from conftest import own_stack
 
 HELLO = "def main():\n    return 42\n"
 
@@ -100,18 +97,8 @@ def test_one_json_log_line_per_request(stack):
 
 @pytest.fixture()
 def ownstack():
-    build_dir = os.path.abspath(os.environ.get("SANDRUN_BUILD_DIR", SRC_DIR))
-    state_dir = tempfile.mkdtemp(prefix="sandrun-ops-", dir="/tmp")
-    os.chmod(state_dir, 0o755)
-    port, key = _free_port(), secrets.token_hex(16)
-    p = subprocess.run([STACK, "start", state_dir, str(port), key, build_dir],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
-    assert p.returncode == 0, p.stdout
-    try:
-        yield Stack(state_dir, port, key, build_dir)
-    finally:
-        subprocess.run([STACK, "stop", state_dir], timeout=60)
-        shutil.rmtree(state_dir, ignore_errors=True)
+    with own_stack("sandrun-ops-") as st:
+        yield st
 
 
 def _children(pid):
