@@ -110,28 +110,35 @@ static int send_job(int ctl, const struct sb_job_request *req, const int fds[SB_
         }
 }
 
-/* The runner frames its answer as "<status> <header length>\n<header JSON>
- * <result JSON>": the status word is a single token, the header holds the
- * error text and traceback, the rest is the result value.  See
- * sandbox/python/runner.py.  Anything else on this channel (a script may
- * write to it) is no frame at all. */
-static void parse_frame(struct sb_outcome *o)
+/* The runner frames its answer as
+ *   "<status> <header length> <utime us> <stime us> <maxrss kB> <wall us>\n" <header JSON> <result JSON>
+ * the status word is a single token, the numbers its own usage at the end,
+ * the header holds the error text and traceback, the rest is the result
+ * value.  See sandbox/python/runner.py.  Anything else on this channel (a
+ * script may write to it) is no frame at all.  Returns whether a whole frame
+ * was found. */
+static bool parse_frame(struct sb_outcome *o, struct sb_job_reply *usage)
 {
         struct sb_buf *b = &o->result;
-        if (!b->data || b->truncated)
-                return;
-        char *nl = memchr(b->data, '\n', b->len < 64 ? b->len : 64);
+        if (!b->data || b->truncated || o->header)
+                return o->header != NULL;
+        char *nl = memchr(b->data, '\n', b->len < 128 ? b->len : 128);
         char *sp = nl ? memchr(b->data, ' ', (size_t) (nl - b->data)) : NULL;
         if (!sp || sp == b->data || (size_t) (sp - b->data) >= sizeof(o->runner_status))
-                return;
-        char *end;
-        errno = 0;
-        unsigned long long hl = strtoull(sp + 1, &end, 10);
-        if (errno || end != nl || end == sp + 1 || hl > HEADER_MAX)
-                return;
+                return false;
+        unsigned long long v[5];
+        char *p = sp + 1, *end;
+        for (int i = 0; i < 5; i++) {
+                errno = 0;
+                v[i] = strtoull(p, &end, 10);
+                if (errno || end == p || (i < 4 ? *end != ' ' : end != nl))
+                        return false;
+                p = end + 1;
+        }
+        unsigned long long hl = v[0];
         size_t off = (size_t) (nl - b->data) + 1;
-        if (hl > b->len - off)
-                return;
+        if (hl > HEADER_MAX || hl > b->len - off)
+                return false;
         memcpy(o->runner_status, b->data, (size_t) (sp - b->data));
         o->runner_status[sp - b->data] = 0;
         o->header = strndup(b->data + off, (size_t) hl);
@@ -140,6 +147,11 @@ static void parse_frame(struct sb_outcome *o)
                 o->result_json = b->data + off;
                 o->result_json_len = b->len - off;
         }
+        usage->utime_us = v[1];
+        usage->stime_us = v[2];
+        usage->maxrss_kb = v[3];
+        usage->wall_us = v[4];
+        return o->header != NULL;
 }
 
 static bool header_says(const struct sb_outcome *o, const char *status)
@@ -248,8 +260,8 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         close(res[1]), res[1] = -1;
         close(rep[1]), rep[1] = -1;
 
-        struct sb_job_reply done = { 0 }, worker = { 0 };
-        bool have_done = false, have_worker = false;
+        struct sb_job_reply done = { 0 }, worker = { 0 }, frame_usage = { 0 };
+        bool have_done = false, have_worker = false, framed = false;
         /* the spawner answers at the latest 2 s after the deadline */
         uint64_t limit = now_ms() + req.wall_ms + GRACE_MS;
         for (;;) {
@@ -259,11 +271,14 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                         { .fd = o->result.eof ? -1 : res[0], .events = POLLIN },
                         { .fd = have_done ? -1 : rep[0], .events = POLLIN },
                 };
-                /* The answer is complete once the runner has ended (init says
-                 * how) and its pipes are closed; init's own exit, the teardown
-                 * of the namespaces and the spawner's reaping come after, off
-                 * the response's path (sb_job_settle). */
-                if ((have_done || have_worker) && o->out.eof && o->err.eof && o->result.eof)
+                /* The answer is complete once its pipes are closed and either
+                 * the runner framed it (its teardown is then none of the
+                 * answer's business) or init has said how the runner ended.
+                 * Whatever is left (the runner's exit, init's, the namespaces'
+                 * teardown, the spawner's reaping) comes after, off the
+                 * response's path (sb_job_settle). */
+                if (o->out.eof && o->err.eof && o->result.eof &&
+                    (have_done || have_worker || (framed = parse_frame(o, &frame_usage))))
                         break;
                 uint64_t now = now_ms();
                 if (now >= limit) {
@@ -320,7 +335,12 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                  * ended does, with the runner's own usage, unless only the
                  * spawner's late deadline could end the job */
                 const struct sb_job_reply *how = have_worker ? &worker : &done;
-                parse_frame(o);
+                if (!have_worker && !have_done && framed) {
+                        /* the runner wrote its frame and closed its output: it is
+                         * on its way out through os._exit(0) */
+                        how = &frame_usage;
+                }
+                parse_frame(o, &frame_usage);
                 classify(o, spec, how);
                 if (!have_done) {
                         o->pending_fd = rep[0];

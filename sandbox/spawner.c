@@ -96,6 +96,10 @@ static int child_main(void *arg)
                 ready_arg[16];
         struct timespec started;
         clock_gettime(CLOCK_MONOTONIC, &started);
+        /* the job's clock starts here, its confinement included */
+        const unsigned long long started_ns =
+                (unsigned long long) started.tv_sec * 1000000000ull + (unsigned long long) started.tv_nsec;
+        snprintf(start_arg, sizeof(start_arg), "%llu", started_ns);
 
         snprintf(max_result, sizeof(max_result), "%llu", (unsigned long long) req->max_result_bytes);
         memcpy(handler, req->handler, sizeof(handler));
@@ -133,12 +137,12 @@ static int child_main(void *arg)
                 if (p->warm) {
                         /* user code never holds the reply socket */
                         close(SB_FD_REPLY);
-                        sb_zygote_run(dialect_name(req->dialect), req->max_result_bytes, handler);
+                        sb_zygote_run(dialect_name(req->dialect), req->max_result_bytes, handler, started_ns);
                 }
                 /* the reply socket stays open only until exec succeeds */
                 fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
                 char *const argv[] = { "python3", "-I", "-B", SB_ROOT_RUNNER, (char *) dialect_name(req->dialect),
-                                       max_result, handler, NULL };
+                                       max_result, handler, start_arg, NULL };
                 execve(p->python, argv, sb_job_environ);
                 sb_fail(&err, errno, "execve %s", p->python);
                 report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
@@ -149,8 +153,6 @@ static int child_main(void *arg)
         snprintf(worker_arg, sizeof(worker_arg), "%d", (int) worker);
         snprintf(wall_arg, sizeof(wall_arg), "%u", req->wall_ms);
         snprintf(base_arg, sizeof(base_arg), "%llu", (unsigned long long) base_rss_kb);
-        snprintf(start_arg, sizeof(start_arg), "%llu",
-                 (unsigned long long) started.tv_sec * 1000000000ull + (unsigned long long) started.tv_nsec);
         snprintf(ready_arg, sizeof(ready_arg), "%d", exec_done[1]);
         char *const argv[] = { "sandrun-init", worker_arg, wall_arg, base_arg, start_arg, ready_arg, NULL };
         char *const envp[] = { NULL };
