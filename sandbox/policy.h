@@ -90,6 +90,7 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
 
 /* steps, exposed for the unit tests and for sandbox_enter */
 pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net);
+void sb_job_stack(void **stack, size_t *size);
 int sb_netns_create(struct sb_error *err);
 int sb_netns_join(int fd, struct sb_error *err);
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);

@@ -3,6 +3,7 @@
  * user's input: the script and stdin travel as fds it never reads. */
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,33 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+/* AddressSanitizer keeps one idea of "the current stack" per thread, in
+ * memory the job's first process shares with the spawner (CLONE_VM).  Tell it
+ * when the job stack is in use and when the spawner's own stack is back, or it
+ * warns (into the job's stderr) and may report false positives. */
+static const void *main_stack_bottom;
+static size_t main_stack_size;
+static void asan_to_job_stack(void *stack, size_t size)
+{
+        __sanitizer_start_switch_fiber(NULL, stack, size);
+}
+static void asan_on_job_stack(void)
+{
+        __sanitizer_finish_switch_fiber(NULL, &main_stack_bottom, &main_stack_size);
+}
+static void asan_back_to_main_stack(void)
+{
+        __sanitizer_start_switch_fiber(NULL, main_stack_bottom, main_stack_size);
+        __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+}
+#else
+static inline void asan_to_job_stack(void *stack, size_t size) { (void) stack; (void) size; }
+static inline void asan_on_job_stack(void) { }
+static inline void asan_back_to_main_stack(void) { }
+#endif
 
 #include "cleanup.h"
 #include "spawner.h"
@@ -64,6 +92,47 @@ static const char *dialect_name(uint32_t d)
         }
 }
 
+/* What the runner needs once it is back on the spawner's stack. */
+static struct runner_args {
+        const struct sb_policy *p;
+        uint32_t dialect;
+        uint64_t max_result_bytes;
+        unsigned long long started_ns;
+        int exec_done;
+        char handler[sizeof(((struct sb_job_request *) 0)->handler)];
+        char max_result[32];
+        char start_arg[24];
+} runner_args;
+static jmp_buf runner_jmp;
+
+/* The runner: a fork of the job's first process, already confined, now on
+ * the spawner's own stack (see start_job).  Never returns. */
+static void __attribute__((noreturn)) runner_main(void)
+{
+        const struct runner_args *a = &runner_args;
+        struct sb_error err = { 0 };
+        char c;
+
+        asan_back_to_main_stack();
+        /* user code starts only once pid 1 is sandrun-init */
+        while (read(a->exec_done, &c, 1) < 0 && errno == EINTR)
+                ;
+        close(a->exec_done);
+        if (a->p->warm) {
+                /* user code never holds the reply socket */
+                close(SB_FD_REPLY);
+                sb_zygote_run(dialect_name(a->dialect), a->max_result_bytes, a->handler, a->started_ns);
+        }
+        /* the reply socket stays open only until exec succeeds */
+        fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
+        char *const argv[] = { "python3", "-I", "-B", SB_ROOT_RUNNER, (char *) dialect_name(a->dialect),
+                               (char *) a->max_result, (char *) a->handler, (char *) a->start_arg, NULL };
+        execve(a->p->python, argv, sb_job_environ);
+        sb_fail(&err, errno, "execve %s", a->p->python);
+        report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
+        _exit(SETUP_FAILED_EXIT);
+}
+
 /* The job's first process.  It is cloned with CLONE_VM | CLONE_VFORK: it
  * shares the spawner's memory (so no page table is copied for it) while the
  * spawner waits, confines itself, forks the runner (the one copy of the warm
@@ -81,6 +150,7 @@ struct child_args {
 
 static int child_main(void *arg)
 {
+        asan_on_job_stack();
         const struct child_args *a = arg;
         const struct sb_policy *p = a->p;
         const struct sb_job_request *req = a->req;
@@ -129,24 +199,18 @@ static int child_main(void *arg)
                 _exit(SETUP_FAILED_EXIT);
         }
         if (worker == 0) {
-                char c;
+                /* The runner must not live on the small job stack: Python's
+                 * C code recurses.  Back to the spawner's own stack, which
+                 * this process has as the spawner left it when it cloned. */
+                runner_args = (struct runner_args) {
+                        .p = p, .dialect = req->dialect, .max_result_bytes = req->max_result_bytes,
+                        .started_ns = started_ns, .exec_done = exec_done[0],
+                };
+                memcpy(runner_args.handler, handler, sizeof(handler));
+                memcpy(runner_args.max_result, max_result, sizeof(max_result));
+                memcpy(runner_args.start_arg, start_arg, sizeof(start_arg));
                 close(exec_done[1]);
-                while (read(exec_done[0], &c, 1) < 0 && errno == EINTR)
-                        ;
-                close(exec_done[0]);
-                if (p->warm) {
-                        /* user code never holds the reply socket */
-                        close(SB_FD_REPLY);
-                        sb_zygote_run(dialect_name(req->dialect), req->max_result_bytes, handler, started_ns);
-                }
-                /* the reply socket stays open only until exec succeeds */
-                fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
-                char *const argv[] = { "python3", "-I", "-B", SB_ROOT_RUNNER, (char *) dialect_name(req->dialect),
-                                       max_result, handler, start_arg, NULL };
-                execve(p->python, argv, sb_job_environ);
-                sb_fail(&err, errno, "execve %s", p->python);
-                report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
-                _exit(SETUP_FAILED_EXIT);
+                longjmp(runner_jmp, 1);
         }
 
         close(exec_done[0]);
@@ -215,9 +279,20 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
         uint64_t start = now_ns();
         if (p->warm)
                 sb_zygote_before_fork();
+        /* The runner of this job comes back here, on this stack, in its own
+         * copy of our memory (child_main's fork jumps back). */
+        if (setjmp(runner_jmp))
+                runner_main();
         struct child_args args = { .p = p, .req = req, .as_base = as_base, .netns = netns ? netns[req->slot] : -1 };
         memcpy(args.fds, fds, sizeof(args.fds));
+        void *job_stack;
+        size_t job_stack_size;
+        sb_job_stack(&job_stack, &job_stack_size);
+        asan_to_job_stack(job_stack, job_stack_size);
         pid_t pid = sb_clone_job(child_main, &args, args.netns < 0);
+        /* the child changed the shared sanitizer state to its stack */
+        if (pid > 0)
+                asan_back_to_main_stack();
         if (p->warm)
                 sb_zygote_after_fork_parent();
         if (pid < 0) {

@@ -30,6 +30,12 @@ pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net)
         return clone(fn, job_stack + sizeof(job_stack), flags, arg);
 }
 
+void sb_job_stack(void **stack, size_t *size)
+{
+        *stack = job_stack;
+        *size = sizeof(job_stack);
+}
+
 /* A network namespace per execution slot, made once at start-up and joined
  * by each job of the slot.  Making one costs about 0.4 ms and its teardown
  * more in the background; joining costs microseconds.  The isolation is the

@@ -285,6 +285,9 @@ def main():
             pass
     try:
         run(dialect, max_result, handler)
+    except BaseException:
+        # the runner itself failed: say so where the client can see it
+        traceback.print_exc()
     finally:
         finish()
 
@@ -331,6 +334,9 @@ def warm_main(dialect, max_result, handler, started_ns=None):
             np.random.seed()
     try:
         run(dialect, max_result, handler)
+    except BaseException:
+        # the runner itself failed: say so where the client can see it
+        traceback.print_exc()
     finally:
         finish()
 
