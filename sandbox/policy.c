@@ -64,6 +64,8 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
                 static const char *const refused[] = { "/etc/shadow", "/etc/gshadow", "/etc/sandrun",
                                                        "/etc/nginx", "/etc/ssl/private", "/root", "/home",
                                                        "/run", "/var", "/proc", "/sys", "/dev", "/tmp" };
+                /* (/tmp is also where a job's root is built, and private to the
+                 * warm zygote: nothing under it could be shown anyway) */
                 for (size_t j = 0; j < ELEMENTSOF(refused); j++) {
                         size_t l = strlen(refused[j]);
                         if (strncmp(extra_ro[i], refused[j], l) == 0 &&
