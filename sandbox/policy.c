@@ -1,5 +1,6 @@
 /* Start-up work: everything a job needs that does not depend on the request
  * is decided here once, so the request path only applies a ready plan. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +96,17 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
                 return sb_fail(err, errno, "stat %s", p->init_path);
         if (ist.st_mode & (S_IROTH | S_IWOTH))
                 return sb_failx(err, EPERM, "%s must not be readable by others: chmod 0711 it", p->init_path);
+
+        int fd = open(runner, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || dup3(fd, SB_RUNNER_FD, O_CLOEXEC) < 0)
+                return sb_fail(err, errno, "open %s", runner);
+        close(fd);
+        fd = open(p->init_path, O_PATH | O_CLOEXEC);
+        if (fd < 0 || dup3(fd, SB_INIT_FD, O_CLOEXEC) < 0)
+                return sb_fail(err, errno, "open %s", p->init_path);
+        close(fd);
+        p->runner_fd = SB_RUNNER_FD;
+        p->init_fd = SB_INIT_FD;
 
         return sb_seccomp_compile(p, err);
 }

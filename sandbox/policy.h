@@ -12,9 +12,10 @@
 
 #define SB_MAX_PATHS 64
 #define SB_HOSTNAME "sandrun"
-/* where the runner and the job's init are seen inside the job's root */
+/* where a cold job's python3 finds the runner inside the job's root */
 #define SB_ROOT_RUNNER "/sandrun/runner.py"
-#define SB_ROOT_INIT "/sandrun/init"
+#define SB_RUNNER_FD 900
+#define SB_INIT_FD 901
 
 /* One entry of the mount plan for the new root. */
 enum sb_mount_kind {
@@ -47,6 +48,13 @@ struct sb_policy {
         char python[256];            /* interpreter path, same inside and outside */
         char runner_dir[256];        /* host dir holding runner.py */
         char init_path[256];         /* host path of sandrun-init */
+        /* Both opened once at start-up, on fixed numbers that step 2 keeps:
+         * step 3 copies the runner into a cold job's root, the job's first
+         * process executes init from its fd.  Their paths may lie under /tmp,
+         * which the job's root (and the warm zygote's private /tmp) hides by
+         * the time they are needed. */
+        int runner_fd;               /* SB_RUNNER_FD, readable */
+        int init_fd;                 /* SB_INIT_FD, O_PATH */
 
         /* warm: the spawner is a zygote with Python and these libraries loaded */
         bool warm;

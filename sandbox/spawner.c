@@ -118,6 +118,7 @@ static void __attribute__((noreturn)) runner_main(void)
         while (read(a->exec_done, &c, 1) < 0 && errno == EINTR)
                 ;
         close(a->exec_done);
+        close(SB_INIT_FD);
         if (a->p->warm) {
                 /* user code never holds the reply socket */
                 close(SB_FD_REPLY);
@@ -220,8 +221,8 @@ static int child_main(void *arg)
         snprintf(ready_arg, sizeof(ready_arg), "%d", exec_done[1]);
         char *const argv[] = { "sandrun-init", worker_arg, wall_arg, base_arg, start_arg, ready_arg, NULL };
         char *const envp[] = { NULL };
-        execve(SB_ROOT_INIT, argv, envp);
-        sb_fail(&err, errno, "execve %s", SB_ROOT_INIT);
+        execveat(SB_INIT_FD, "", argv, envp, AT_EMPTY_PATH);
+        sb_fail(&err, errno, "execute %s", p->init_path);
         kill(worker, SIGKILL);
         report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
         _exit(SETUP_FAILED_EXIT);
@@ -536,7 +537,9 @@ int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_
                         if (dup3(sv[1], 3, O_CLOEXEC) < 0)
                                 _exit(1);
                 }
-                close_range(4, ~0U, 0);
+                /* ... and the runner and init files the jobs bind (policy.h) */
+                close_range(4, SB_RUNNER_FD - 1, 0);
+                close_range(SB_INIT_FD + 1, ~0U, 0);
                 int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (devnull >= 0) {
                         dup2(devnull, 0);

@@ -73,6 +73,43 @@ static int write_in_root(const char *target, const char *content, struct sb_erro
         return 0;
 }
 
+static int make_ro(const char *path, const char *target, struct sb_error *err)
+{
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                .propagation = MS_PRIVATE,
+        };
+        if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof(attr)) < 0)
+                return sb_fail(err, errno, "make %s read-only", target);
+        return 0;
+}
+
+/* Copy the file open on fd to `target` in the new root (which becomes
+ * read-only with it).  A bind is not possible: the file's mount belongs to
+ * the service's mount namespace, not the job's. */
+static int copy_fd_to_root(int fd, const char *target, struct sb_error *err)
+{
+        char path[512], buf[65536];
+        int r = touch_in_root(target, err);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), NEWROOT "%s", target);
+        _cleanup_close_ int out = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+        if (out < 0)
+                return sb_fail(err, errno, "create %s", target);
+        for (off_t off = 0;;) {
+                ssize_t n = pread(fd, buf, sizeof(buf), off);
+                if (n < 0)
+                        return sb_fail(err, errno, "read for %s", target);
+                if (n == 0)
+                        break;
+                if (write(out, buf, (size_t) n) != n)
+                        return sb_fail(err, errno, "write %s", target);
+                off += n;
+        }
+        return 0;
+}
+
 /* Bind `source` at `target` in the new root, read-only, nosuid and nodev all
  * the way down. */
 static int bind_ro(const char *source, const char *target, bool is_dir, struct sb_error *err)
@@ -84,13 +121,7 @@ static int bind_ro(const char *source, const char *target, bool is_dir, struct s
         snprintf(path, sizeof(path), NEWROOT "%s", target);
         if (mount(source, path, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return sb_fail(err, errno, "bind %s", source);
-        struct mount_attr attr = {
-                .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                .propagation = MS_PRIVATE,
-        };
-        if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof(attr)) < 0)
-                return sb_fail(err, errno, "make %s read-only", target);
-        return 0;
+        return make_ro(path, target, err);
 }
 
 static int symlink_in_root(const char *link, const char *target, struct sb_error *err)
@@ -182,9 +213,12 @@ int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
         }
         if ((r = make_etc(uid, p->gid, err)) < 0)
                 return r;
-        char runner[300];
-        snprintf(runner, sizeof(runner), "%s/runner.py", p->runner_dir);
-        if ((r = bind_ro(runner, SB_ROOT_RUNNER, false, err)) < 0 || (r = bind_ro(p->init_path, SB_ROOT_INIT, false, err)) < 0)
+        /* The cold runner is a file python3 reads; the warm one is already
+         * loaded in the zygote.  sandrun-init is executed from its fd
+         * (spawner.c), so it needs no path in here at all. */
+        r = p->warm ? 0 : copy_fd_to_root(p->runner_fd, SB_ROOT_RUNNER, err);
+        close(p->runner_fd);
+        if (r < 0)
                 return r;
         if ((r = make_dev(err)) < 0)
                 return r;

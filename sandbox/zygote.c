@@ -83,9 +83,35 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
         PyObject *main_mod = PyImport_AddModule("__main__");
         PyObject *globals = PyModule_GetDict(main_mod);
         PyDict_SetItemString(globals, "_libs", libs);
-        PyObject *path = PyUnicode_FromFormat("%s/runner.py", p->runner_dir);
-        PyDict_SetItemString(globals, "_runner_path", path);
-        Py_DECREF(path);
+        /* the runner's source, read from the file opened at start-up: its path
+         * may be hidden by our own /tmp */
+        char *src = NULL;
+        size_t len = 0, cap = 0;
+        for (;;) {
+                if (len == cap) {
+                        cap = cap ? cap * 2 : 65536;
+                        char *n = realloc(src, cap);
+                        if (!n) {
+                                free(src);
+                                return sb_failx(err, ENOMEM, "out of memory");
+                        }
+                        src = n;
+                }
+                ssize_t k = pread(p->runner_fd, src + len, cap - len, (off_t) len);
+                if (k < 0) {
+                        free(src);
+                        return sb_fail(err, errno, "read runner.py");
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        PyObject *source = PyUnicode_DecodeUTF8(src, (Py_ssize_t) len, "strict");
+        free(src);
+        if (!source)
+                return py_fail(err, "runner.py is not UTF-8");
+        PyDict_SetItemString(globals, "_runner_source", source);
+        Py_DECREF(source);
         Py_DECREF(libs);
         static const char boot[] =
                 "import importlib, importlib.util, sys, gc\n"
@@ -99,11 +125,10 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
                 "import types\n"
                 "_r = types.ModuleType('_sandrun_runner')\n"
                 "_r.__file__ = '/sandrun/runner.py'\n"
-                "with open(_runner_path, encoding='utf-8') as _f:\n"
-                "    exec(compile(_f.read(), '/sandrun/runner.py', 'exec'), _r.__dict__)\n"
+                "exec(compile(_runner_source, '/sandrun/runner.py', 'exec'), _r.__dict__)\n"
                 "sys.modules['_sandrun_runner'] = _r\n"
                 "_r.warm_prepare()\n"
-                "del _n, _f, _r, _libs, _runner_path\n"
+                "del _n, _r, _libs, _runner_source\n"
                 "gc.collect()\n"
                 "gc.freeze()\n";
         PyObject *res = PyRun_String(boot, Py_file_input, globals, globals);
