@@ -29,9 +29,10 @@ static int is_listening_socket(int fd, int *family)
 static int listen_unix(const struct config *c, struct sb_error *err)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(c->listen) >= sizeof(sa.sun_path))
+        size_t len = strlen(c->listen);
+        if (len >= sizeof(sa.sun_path))
                 return sb_failx(err, ENAMETOOLONG, "socket path %s is too long", c->listen);
-        strcpy(sa.sun_path, c->listen);
+        memcpy(sa.sun_path, c->listen, len + 1);
 
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)

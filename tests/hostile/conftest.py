@@ -15,6 +15,7 @@ Environment:
 import http.client
 import json
 import os
+import sys
 import secrets
 import shutil
 import socket
@@ -24,6 +25,9 @@ import threading
 import time
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hostprocs import ppid_and_comm, proc_uids  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -126,32 +130,6 @@ def _free_port():
 
 # ---------------------------------------------------------------- host state
 
-def proc_uids():
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/status") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        out[int(d)] = int(line.split()[1])
-                        break
-        except OSError:
-            pass
-    return out
-
-
-def _ppid_comm(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return None, ""
-    comm = data[data.index("(") + 1:data.rindex(")")]
-    return int(data[data.rindex(")") + 2:].split()[1]), comm
-
-
 def job_processes(own_app_pid):
     """Host processes running as a job uid (200000-200099) that are not the
     live jobs of another sandrun-fcgi on the same host."""
@@ -162,10 +140,10 @@ def job_processes(own_app_pid):
             continue
         p, foreign = pid, False
         for _ in range(64):
-            ppid, _ = _ppid_comm(p)
+            ppid, _ = ppid_and_comm(p)
             if not ppid:
                 break
-            if _ppid_comm(ppid)[1] == "sandrun-fcgi" and ppid != own_app_pid:
+            if ppid_and_comm(ppid)[1] == "sandrun-fcgi" and ppid != own_app_pid:
                 pu = uids.get(ppid)
                 if pu is not None and not JOB_UID_MIN <= pu <= JOB_UID_MAX:
                     foreign = True

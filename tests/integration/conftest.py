@@ -12,6 +12,7 @@ import contextlib
 import http.client
 import json
 import os
+import sys
 import re
 import secrets
 import shutil
@@ -21,6 +22,9 @@ import tempfile
 import time
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hostprocs import ppid_and_comm, proc_uids  # noqa: E402
 
 SRC_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STACK = os.path.join(SRC_DIR, "dev", "stack")
@@ -145,33 +149,6 @@ def _tmp_entries():
         return set()
 
 
-def proc_uids():
-    """{pid: real uid} of every process on the host."""
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/status") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        out[int(d)] = int(line.split()[1])
-                        break
-        except OSError:
-            pass
-    return out
-
-
-def _ppid_and_comm(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return None, ""
-    comm = data[data.index("(") + 1:data.rindex(")")]
-    return int(data[data.rindex(")") + 2:].split()[1]), comm
-
-
 def job_processes(own_app_pid=None):
     """Processes running as a job uid, except those of another live
     sandrun-fcgi (a parallel stack on the same host).  Leftovers of our own
@@ -184,10 +161,10 @@ def job_processes(own_app_pid=None):
         foreign = False
         p = pid
         for _ in range(64):
-            ppid, _comm = _ppid_and_comm(p)
+            ppid, _comm = ppid_and_comm(p)
             if not ppid or ppid == own_app_pid:
                 break
-            if (_ppid_and_comm(ppid)[1] == "sandrun-fcgi"
+            if (ppid_and_comm(ppid)[1] == "sandrun-fcgi"
                     and not JOB_UID_MIN <= uids.get(ppid, 0) <= JOB_UID_MAX
                     and own_app_pid not in _ancestors(ppid)):
                 foreign = True
@@ -201,7 +178,7 @@ def job_processes(own_app_pid=None):
 def _ancestors(pid):
     seen = []
     for _ in range(64):
-        ppid, _comm = _ppid_and_comm(pid)
+        ppid, _comm = ppid_and_comm(pid)
         if not ppid:
             break
         seen.append(ppid)
