@@ -45,8 +45,6 @@ def test_keyrings(stack, unharmed):
             assert not 200000 <= int(line.split(":")[0]) <= 200099, line
 
 
-@pytest.mark.hole("flock() on read-only shared files (/usr, /etc/passwd, the runner) "
-                  "is seen by a concurrent job: a covert channel between requests")
 def test_flock_not_shared_between_jobs(stack, unharmed):
     holder, probe = run_concurrently(
         lambda: stack.run(CAT, "flock_holder", stdin="4", timeout=20),
