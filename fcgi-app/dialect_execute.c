@@ -56,7 +56,11 @@ void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned m
                 break;
         case SB_KILLED:
                 if (o->signal == SIGSYS)
-                        snprintf(buf, size, "Script was killed by signal %s (%d): it made a forbidden system call",
+                        /* the filter kills only for calls of another architecture's
+                         * table; every other refused call answers EPERM */
+                        snprintf(buf, size,
+                                 "Script was killed by signal %s (%d): it made a forbidden system call "
+                                 "(one of another architecture's table, such as i386 int 0x80 or x32)",
                                  signal_name(o->signal), o->signal);
                 else
                         snprintf(buf, size, "Script was killed by signal %s (%d)", signal_name(o->signal), o->signal);
