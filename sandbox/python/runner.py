@@ -117,6 +117,17 @@ def encode_result(value, max_bytes, what):
     return data, None
 
 
+def send_result(value, max_result, what):
+    """Answer with the value as JSON, or say why it can't be."""
+    try:
+        data, failure = encode_result(value, max_result, what)
+    except MemoryError:
+        return send("memory_exceeded", {"error": "MemoryError"})
+    if failure:
+        return send(*failure)
+    return send("success", {}, data)
+
+
 def compile_user(source, filename):
     try:
         return compile(source, filename, "exec", dont_inherit=True), None
@@ -148,13 +159,7 @@ def run_execute(source, max_result):
         return send("memory_exceeded", {"error": "MemoryError"})
     except BaseException as e:  # SystemExit and KeyboardInterrupt are the script's failures too
         return send("error", {"error": exception_text(e), "traceback": user_traceback(e, filename)})
-    try:
-        data, failure = encode_result(value, max_result, "main()")
-    except MemoryError:
-        return send("memory_exceeded", {"error": "MemoryError"})
-    if failure:
-        return send(*failure)
-    return send("success", {}, data)
+    return send_result(value, max_result, "main()")
 
 
 # -- POST /run: plain code -----------------------------------------------------
@@ -234,13 +239,7 @@ def run_invoke(source, max_result, handler):
         return send("memory_exceeded", {"error": "MemoryError"})
     except BaseException as e:
         return send("error", {"error": user_traceback(e, filename)})
-    try:
-        data, failure = encode_result(value, max_result, "the handler")
-    except MemoryError:
-        return send("memory_exceeded", {"error": "MemoryError"})
-    if failure:
-        return send(*failure)
-    return send("success", {}, data)
+    return send_result(value, max_result, "the handler")
 
 
 def run(dialect, max_result, handler):
