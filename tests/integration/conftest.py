@@ -192,15 +192,18 @@ def _ancestors(pid):
 
 
 @contextlib.contextmanager
-def own_stack(prefix, extra_args=""):
+def own_stack(prefix, extra_args="", rate_limits=None):
     """A stack of its own (for tests that change settings or break things),
-    with SANDRUN_EXTRA_ARGS of the run plus extra_args; removed afterwards."""
+    with SANDRUN_EXTRA_ARGS of the run plus extra_args; removed afterwards.
+    rate_limits="on" gives it nginx's documented rate limits."""
     build_dir = os.path.abspath(os.environ.get("SANDRUN_BUILD_DIR", SRC_DIR))
     state_dir = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     os.chmod(state_dir, 0o755)
     port, key = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     env["SANDRUN_EXTRA_ARGS"] = (env.get("SANDRUN_EXTRA_ARGS", "") + " " + extra_args).strip()
+    if rate_limits:
+        env["SANDRUN_RATE_LIMITS"] = rate_limits
     p = subprocess.run([STACK, "start", state_dir, str(port), key, build_dir], env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
     assert p.returncode == 0, p.stdout

@@ -153,3 +153,33 @@ def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
     assert st.get("/health").status == 200
     _, fam = scrape(st)
     assert sample(fam, "sandrun_spawner_restarts", "sandrun_spawner_restarts_total") == 1
+
+
+def test_dev_stack_enforces_the_documented_rate_limit():
+    """What ./dev/run serves keeps API.md's limit: 10 requests/s per key with
+    a burst of 20, then 429 JSON with Retry-After; a client that slows down is
+    served again."""
+    with own_stack("sandrun-rate-", rate_limits="on") as st:
+        codes, bodies = [], []
+        lock = threading.Lock()
+
+        def one():
+            r = st.execute(HELLO)
+            with lock:
+                codes.append(r.status)
+                bodies.append(r)
+
+        threads = [threading.Thread(target=one) for _ in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert codes.count(200) >= 20, codes           # the burst
+        limited = [r for r in bodies if r.status == 429]
+        assert limited, codes
+        for r in limited:
+            assert r.content_type.startswith("application/json"), r
+            assert r.json == {"error": "rate limit exceeded"}, r
+            assert r.headers.get("Retry-After"), r
+        time.sleep(2.5)                                 # the bucket refills at 10/s
+        assert st.execute(HELLO).status == 200
