@@ -177,9 +177,10 @@ void server_handle(struct service *s, FCGX_Request *rq)
         if (endpoint == EP_EXECUTE && resp.body && json_object_is_type(resp.body, json_type_object))
                 json_object_object_add(resp.body, "request_id", json_object_new_string(request_id));
         send_response(rq, &resp);
-        /* the client has its answer; the job's teardown finishes meanwhile */
+        /* counted before the client can see the answer, so a scrape that
+         * follows it always includes it */
+        metrics_request(endpoint, resp.status);
         FCGX_Finish_r(rq);
-        dialect_settle(&resp);
 
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double total_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -202,7 +203,9 @@ void server_handle(struct service *s, FCGX_Request *rq)
         }
         if (resp.reason[0])
                 json_object_object_add(f, "reason", json_object_new_string(resp.reason));
-        metrics_request(endpoint, resp.status);
         log_json(resp.status >= 500 ? LOG_ERROR_ : LOG_INFO_, "request", f);
+        /* the client has its answer; the job's teardown finishes meanwhile,
+         * and its slot is given back after it */
+        dialect_settle(&resp);
         response_free(&resp);
 }
