@@ -45,6 +45,8 @@ class Host:
         self.app = None
 
     def start(self):
+        if self.app:                 # a restart: the old instance's log goes
+            self.app.cleanup()
         self.app = App(["--listen", f"{self.addr}:{FCGI_PORT}",
                         "--web-server-addrs", self.host_addr,
                         "--slots", "2", "--queue-max", "8"], netns=self.ns)
