@@ -243,13 +243,20 @@ def run_invoke(source, max_result, handler):
 
 
 def run(dialect, max_result, handler):
-    source = read_code()
-    if dialect == "run":
-        run_plain(source, max_result)
-    elif dialect == "invoke":
-        run_invoke(source, max_result, handler)
-    else:
-        run_execute(source, max_result)
+    """Run the job in the dialect asked, then end the process (never returns)."""
+    try:
+        source = read_code()
+        if dialect == "run":
+            run_plain(source, max_result)
+        elif dialect == "invoke":
+            run_invoke(source, max_result, handler)
+        else:
+            run_execute(source, max_result)
+    except BaseException:
+        # the runner itself failed: say so where the client can see it
+        traceback.print_exc()
+    finally:
+        finish()
 
 
 def finish():
@@ -282,13 +289,7 @@ def main():
             s.reconfigure(line_buffering=True, errors="backslashreplace")
         except Exception:
             pass
-    try:
-        run(dialect, max_result, handler)
-    except BaseException:
-        # the runner itself failed: say so where the client can see it
-        traceback.print_exc()
-    finally:
-        finish()
+    run(dialect, max_result, handler)
 
 
 _WARM_STREAMS = None
@@ -331,13 +332,7 @@ def warm_main(dialect, max_result, handler, started_ns=None):
             np.random.set_state(("MT19937", np.frombuffer(os.urandom(2496), dtype=np.uint32), 624))
         except Exception:
             np.random.seed()
-    try:
-        run(dialect, max_result, handler)
-    except BaseException:
-        # the runner itself failed: say so where the client can see it
-        traceback.print_exc()
-    finally:
-        finish()
+    run(dialect, max_result, handler)
 
 
 if __name__ == "__main__":
