@@ -63,6 +63,11 @@ static const char *const denied[] = {
          * interpreter): whole-file locks and watches on them would let
          * concurrent jobs signal each other or watch what others open. */
         "flock", "inotify_init", "inotify_init1", "inotify_add_watch",
+        /* Memory no limit sees: a memfd's pages are not in the address
+         * space once unmapped, and every one of a job's open files could
+         * hold max_file_size of them (256 x 64 MB by default).  Files in
+         * /tmp (and /dev/shm) count against its size instead. */
+        "memfd_create", "memfd_secret",
 };
 
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
