@@ -141,3 +141,21 @@ def test_huge_stdin(stack, unharmed):
     # over the limit: refused before anything runs
     r = stack.run(CAT, "stdin_echo", stdin="x" * ((1 << 20) + 10), timeout=10)
     assert r.status in (400, 413), r
+
+
+def test_memory_memfd(stack, unharmed):
+    # memfd pages leave the address space once unmapped: the filter refuses
+    # memfd_create, so not even the first one is made
+    ev = evidence(stack.run(CAT, "memory_memfd", memory_limit=128, timeout=20))
+    assert ev == {"held_mb": 0, "error": 1}, ev
+
+
+def test_memory_sysv_ipc(stack, unharmed):
+    # System V objects outlive their mappings; the job's IPC namespace caps
+    # them at the size of its /tmp (64 MB in the test stack), 16 queues of
+    # 16 KiB and 4096 semaphores
+    ev = evidence(stack.run(CAT, "memory_sysv", memory_limit=128, timeout=20))
+    assert ev["shm_mb"] <= 64 and ev["shm_error"] == "ENOSPC", ev
+    assert ev["queues"] <= 16 and ev["msg_error"] == "ENOSPC", ev
+    assert ev["queued_kb"] <= 16 * 16, ev
+    assert ev["sems"] <= 4096 and ev["sem_error"] == "ENOSPC", ev
