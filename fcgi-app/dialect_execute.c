@@ -56,12 +56,12 @@ void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned m
                 break;
         case SB_KILLED:
                 if (o->signal == SIGSYS)
-                        /* the filter kills only for calls of another architecture's
-                         * table; every other refused call answers EPERM */
+                        /* the filter ends a job only for a call of another
+                         * architecture's table; every other refused call answers EPERM */
                         snprintf(buf, size,
-                                 "Script was killed by signal %s (%d): it made a forbidden system call "
-                                 "(one of another architecture's table, such as i386 int 0x80 or x32)",
-                                 signal_name(o->signal), o->signal);
+                                 "Script was killed by signal %s (%d): it made a forbidden system call, %s "
+                                 "(a call of another architecture's table: i386 int 0x80 or x32)",
+                                 signal_name(o->signal), o->signal, o->syscall[0] ? o->syscall : "unknown");
                 else
                         snprintf(buf, size, "Script was killed by signal %s (%d)", signal_name(o->signal), o->signal);
                 break;

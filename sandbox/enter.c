@@ -58,7 +58,7 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                 return sb_fail(err, errno, "PR_SET_PDEATHSIG");
         if ((r = sb_limits_apply(p, lim, err)) < 0)
                 return r;
-        if ((r = sb_seccomp_load(p, err)) < 0)
-                return r;
-        return 0;
+        /* last: returns the filter's listener, which only the job's init
+         * may hold */
+        return sb_seccomp_load(p, err);
 }

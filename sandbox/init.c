@@ -12,17 +12,26 @@
  * stopped.
  *
  * It runs already confined: the job's uid, no capabilities, rlimits and the
- * seccomp filter.  Usage: sandrun-init WORKER_PID WALL_MS BASE_RSS_KB START_NS READY_FD (fd 5:
- * reply socket); BASE_RSS_KB is what the runner had resident when it started
- * (the warm zygote's pages), reported back for the memory classification;
- * START_NS the CLOCK_MONOTONIC time the job's first process began; READY_FD
- * a pipe the runner waits on before it reads the user's code. */
+ * seccomp filter.  Usage:
+ *   sandrun-init WORKER_PID WALL_MS BASE_RSS_KB START_NS READY_FD LISTENER_FD
+ * (fd 5: reply socket); BASE_RSS_KB is what the runner had resident when it
+ * started (the warm zygote's pages), reported back for the memory
+ * classification; START_NS the CLOCK_MONOTONIC time the job's first process
+ * began; READY_FD a pipe the runner waits on before it reads the user's code;
+ * LISTENER_FD the seccomp filter's notification listener: a call of another
+ * architecture's table (i386, x32) waits there until init refuses it and ends
+ * the job, reporting which call it was. */
 #include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,14 +54,33 @@ static long number(const char *s)
         return (!s || errno || *end || v < 0) ? -1 : v;
 }
 
+/* One refused call: remember the first and kill everything of the job but
+ * init.  The kill comes before the answer: a caller that got its answer
+ * first could go on and finish the script as if nothing happened. */
+static void refuse_foreign_call(int listener, uint32_t *arch, int32_t *nr)
+{
+        struct seccomp_notif n;
+        memset(&n, 0, sizeof(n));     /* the kernel insists */
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
+                return;                /* the caller died meanwhile */
+        if (*arch == 0) {
+                *arch = n.data.arch;
+                *nr = n.data.nr;
+        }
+        kill(-1, SIGKILL);
+        struct seccomp_notif_resp resp = { .id = n.id, .error = -ENOSYS };
+        (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
 int main(int argc, char **argv)
 {
-        long worker = argc == 6 ? number(argv[1]) : -1;
-        long wall_ms = argc == 6 ? number(argv[2]) : -1;
-        long base_rss_kb = argc == 6 ? number(argv[3]) : -1;
-        long started_ns = argc == 6 ? number(argv[4]) : -1;
-        long ready_fd = argc == 6 ? number(argv[5]) : -1;
-        if (worker <= 0 || wall_ms < 0 || base_rss_kb < 0 || started_ns < 0 || ready_fd < 0)
+        long worker = argc == 7 ? number(argv[1]) : -1;
+        long wall_ms = argc == 7 ? number(argv[2]) : -1;
+        long base_rss_kb = argc == 7 ? number(argv[3]) : -1;
+        long started_ns = argc == 7 ? number(argv[4]) : -1;
+        long ready_fd = argc == 7 ? number(argv[5]) : -1;
+        long listener = argc == 7 ? number(argv[6]) : -1;
+        if (worker <= 0 || wall_ms < 0 || base_rss_kb < 0 || started_ns < 0 || ready_fd < 0 || listener < 0)
                 _exit(2);
         /* the runner starts the user's code once this closes */
         close((int) ready_fd);
@@ -65,9 +93,14 @@ int main(int argc, char **argv)
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         sigprocmask(SIG_BLOCK, &chld, NULL);
+        int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0)
+                _exit(1);
 
         uint64_t deadline = now_ns() + (uint64_t) wall_ms * 1000000ull;
         bool timed_out = false;
+        uint32_t forbidden_arch = 0;
+        int32_t forbidden_nr = 0;
         for (;;) {
                 int st;
                 pid_t pid;
@@ -85,6 +118,8 @@ int main(int argc, char **argv)
                                         .base_rss_kb = (uint64_t) base_rss_kb,
                                         /* from the job's first instruction, confinement included */
                                         .wall_us = (now_ns() - (uint64_t) started_ns) / 1000,
+                                        .forbidden_arch = forbidden_arch,
+                                        .forbidden_nr = forbidden_nr,
                                 };
                                 (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
                                 _exit(0);
@@ -99,8 +134,19 @@ int main(int argc, char **argv)
                         timed_out = true;
                 }
                 uint64_t left = timed_out ? 1000000000ull : deadline - now;
-                struct timespec ts = { .tv_sec = (time_t) (left / 1000000000ull),
-                                       .tv_nsec = (long) (left % 1000000000ull) };
-                sigtimedwait(&chld, NULL, &ts);
+                struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = (int) listener, .events = POLLIN } };
+                int ms = left >= 1000000000ull ? 1000 : (int) ((left + 999999) / 1000000);
+                if (poll(pfd, 2, ms) <= 0)
+                        continue;
+                if (pfd[0].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+                                ;
+                }
+                if (pfd[1].revents & POLLIN)
+                        refuse_foreign_call((int) listener, &forbidden_arch, &forbidden_nr);
+                else if (pfd[1].revents)
+                        /* no process of the job left with the filter: nothing more to hear */
+                        pfd[1].fd = -1, listener = -1;
         }
 }

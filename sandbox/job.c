@@ -10,6 +10,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <seccomp.h>
+
+#ifndef X32_SYSCALL_BIT
+#define X32_SYSCALL_BIT 0x40000000
+#endif
 
 #include "cleanup.h"
 #include "job.h"
@@ -154,6 +160,25 @@ static bool parse_frame(struct sb_outcome *o, struct sb_job_reply *usage)
         return o->header != NULL;
 }
 
+/* "i386 execve (11)": the table the call came through, and the call. */
+static void name_foreign_call(uint32_t arch, int32_t nr, char *buf, size_t size)
+{
+        const char *table = "unknown";
+        uint32_t token = 0;
+        if (arch == AUDIT_ARCH_I386) {
+                table = "i386", token = SCMP_ARCH_X86;
+        } else if (arch == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT)) {
+                table = "x32", token = SCMP_ARCH_X32;
+        }
+        char *name = token ? seccomp_syscall_resolve_num_arch(token, nr) : NULL;
+        int shown = token == SCMP_ARCH_X32 ? nr & ~X32_SYSCALL_BIT : nr;
+        if (name)
+                snprintf(buf, size, "%s %s (%d)", table, name, shown);
+        else
+                snprintf(buf, size, "%s call %d", table, shown);
+        free(name);
+}
+
 static bool header_says(const struct sb_outcome *o, const char *status)
 {
         return o->header && strcmp(o->runner_status, status) == 0;
@@ -174,6 +199,13 @@ static void classify(struct sb_outcome *o, const struct sb_job_spec *spec, const
 
         if (done->timed_out) {
                 o->status = SB_TIMEOUT;
+                return;
+        }
+        if (done->forbidden_arch) {
+                /* init ended the job for a call of another architecture */
+                o->status = SB_KILLED;
+                o->signal = SIGSYS;
+                name_foreign_call(done->forbidden_arch, done->forbidden_nr, o->syscall, sizeof(o->syscall));
                 return;
         }
         if (WIFSIGNALED(st)) {

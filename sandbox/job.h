@@ -53,6 +53,7 @@ struct sb_outcome {
         const char *result_json;      /* points into result.data: the raw JSON value, or NULL */
         size_t result_json_len;
         int signal;                   /* SB_KILLED: the signal */
+        char syscall[48];             /* SB_KILLED by the filter: "i386 execve (11)", or empty */
         int exit_code;                /* exit status when the runner exited without a header */
         double duration_ms, cpu_ms;
         uint64_t max_rss_kb;

@@ -93,7 +93,10 @@ void sb_policy_release(struct sb_policy *p);
  *   step4_identity.c    hostname, unprivileged uid/gid, no groups, no capabilities, no_new_privs
  *   step5_limits.c      rlimits
  *   step6_seccomp.c     the filter, last
- * On success the process is confined; on failure it must _exit. */
+ * On success the process is confined and the result is the seccomp filter's
+ * notification listener (close-on-exec; see step6_seccomp.c): only the job's
+ * init may keep it, never a process that runs user code.  On failure
+ * (negative errno) the process must _exit. */
 int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                   const int job_fds[], size_t n_job_fds, struct sb_error *err);
 
@@ -108,6 +111,7 @@ int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err);
 int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);
 int sb_limits_apply(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err);
 int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err);
+/* returns the notification listener fd */
 int sb_seccomp_load(const struct sb_policy *p, struct sb_error *err);
 
 /* The environment a job gets: an explicit allow-list, nothing inherited. */

@@ -57,5 +57,9 @@ struct sb_job_reply {
         uint64_t stime_us;
         uint64_t maxrss_kb;
         uint64_t base_rss_kb;        /* warm: what the zygote had resident before the job */
+        /* WORKER_EXIT: init ended the job for a call of another architecture
+         * (AUDIT_ARCH_* and the number as the kernel saw them; arch 0: none) */
+        uint32_t forbidden_arch;
+        int32_t forbidden_nr;
         char msg[256];
 };

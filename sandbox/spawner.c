@@ -99,6 +99,7 @@ static struct runner_args {
         uint64_t max_result_bytes;
         unsigned long long started_ns;
         int exec_done;
+        int listener;          /* the seccomp listener: init's alone */
         char handler[sizeof(((struct sb_job_request *) 0)->handler)];
         char max_result[32];
         char start_arg[24];
@@ -114,6 +115,8 @@ static void __attribute__((noreturn)) runner_main(void)
         char c;
 
         asan_back_to_main_stack();
+        /* whoever holds the listener could allow a refused call */
+        close(a->listener);
         /* user code starts only once pid 1 is sandrun-init */
         while (read(a->exec_done, &c, 1) < 0 && errno == EINTR)
                 ;
@@ -164,7 +167,7 @@ static int child_main(void *arg)
                 .cpu_seconds = req->cpu_seconds,
         };
         char max_result[32], handler[sizeof(req->handler)], worker_arg[16], wall_arg[16], base_arg[24], start_arg[24],
-                ready_arg[16];
+                ready_arg[16], listener_arg[16];
         struct timespec started;
         clock_gettime(CLOCK_MONOTONIC, &started);
         /* the job's clock starts here, its confinement included */
@@ -177,8 +180,9 @@ static int child_main(void *arg)
         handler[sizeof(handler) - 1] = 0;
 
         int reply = a->fds[SB_FD_REPLY];
+        int listener = -1;
         if ((a->netns >= 0 && sb_netns_join(a->netns, &err) < 0) ||
-            sandbox_enter(p, &lim, a->fds, SB_N_JOB_FDS, &err) < 0) {
+            (listener = sandbox_enter(p, &lim, a->fds, SB_N_JOB_FDS, &err)) < 0) {
                 /* fds may have moved: after step 2 the reply socket is fd 5 */
                 report(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, SB_REPLY_SETUP_FAILED, &err);
                 _exit(SETUP_FAILED_EXIT);
@@ -205,7 +209,7 @@ static int child_main(void *arg)
                  * this process has as the spawner left it when it cloned. */
                 runner_args = (struct runner_args) {
                         .p = p, .dialect = req->dialect, .max_result_bytes = req->max_result_bytes,
-                        .started_ns = started_ns, .exec_done = exec_done[0],
+                        .started_ns = started_ns, .exec_done = exec_done[0], .listener = listener,
                 };
                 memcpy(runner_args.handler, handler, sizeof(handler));
                 memcpy(runner_args.max_result, max_result, sizeof(max_result));
@@ -215,11 +219,20 @@ static int child_main(void *arg)
         }
 
         close(exec_done[0]);
+        /* init keeps the listener across its exec */
+        if (fcntl(listener, F_SETFD, 0) < 0) {
+                sb_fail(&err, errno, "keep the seccomp listener");
+                kill(worker, SIGKILL);
+                report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
+                _exit(SETUP_FAILED_EXIT);
+        }
+        snprintf(listener_arg, sizeof(listener_arg), "%d", listener);
         snprintf(worker_arg, sizeof(worker_arg), "%d", (int) worker);
         snprintf(wall_arg, sizeof(wall_arg), "%u", req->wall_ms);
         snprintf(base_arg, sizeof(base_arg), "%llu", (unsigned long long) base_rss_kb);
         snprintf(ready_arg, sizeof(ready_arg), "%d", exec_done[1]);
-        char *const argv[] = { "sandrun-init", worker_arg, wall_arg, base_arg, start_arg, ready_arg, NULL };
+        char *const argv[] = { "sandrun-init", worker_arg, wall_arg, base_arg, start_arg, ready_arg, listener_arg,
+                               NULL };
         char *const envp[] = { NULL };
         execveat(SB_INIT_FD, "", argv, envp, AT_EMPTY_PATH);
         sb_fail(&err, errno, "execute %s", p->init_path);

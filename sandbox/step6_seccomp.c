@@ -2,11 +2,15 @@
  * to be allowed by it.
  *
  * A deny-list over the native architecture, with every other architecture
- * killed: docs/security.md says why (CPython, numpy, pandas, scipy and
+ * refused: docs/security.md says why (CPython, numpy, pandas, scipy and
  * their C libraries use a wide and changing set of calls; what the filter
  * must stop is the kernel surface a confined, unprivileged, namespaced
  * process still reaches).  i386 (int 0x80) and x32 calls are foreign
- * architectures to this filter and kill the process with SIGSYS.
+ * architectures to this filter: it hands them to the job's init through a
+ * notification listener (SECCOMP_RET_USER_NOTIF), so init learns which call
+ * it was, refuses it and ends the job, and the answer can name the call.
+ * (SECCOMP_RET_KILL_PROCESS would end it as surely, but nobody would learn
+ * the call: a process killed by seccomp leaves only SIGSYS in its status.)
  *
  * The program is compiled once at start-up (libseccomp allocates, so only
  * where a single thread runs) and the child loads the exported BPF with one
@@ -22,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <seccomp.h>
 
@@ -92,8 +97,9 @@ int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err)
         if (!ctx)
                 return sb_failx(err, ENOMEM, "seccomp_init failed");
 
-        /* A call made through another architecture's table is never ours. */
-        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0) {
+        /* A call made through another architecture's table is never ours:
+         * the job's init hears of it (see above) and kills the job. */
+        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY)) < 0) {
                 r = sb_fail(err, -r, "seccomp bad-arch action");
                 goto out;
         }
@@ -190,7 +196,10 @@ int sb_seccomp_load(const struct sb_policy *p, struct sb_error *err)
         struct sock_fprog prog = { .len = p->filter_len, .filter = p->filter };
         if (!p->filter || p->filter_len == 0)
                 return sb_failx(err, EINVAL, "no seccomp program compiled");
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+        /* The listener comes back close-on-exec; the caller gives it to the
+         * job's init alone. */
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (fd < 0)
                 return sb_fail(err, errno, "load seccomp filter");
-        return 0;
+        return (int) fd;
 }
