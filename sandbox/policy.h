@@ -86,10 +86,10 @@ void sb_policy_release(struct sb_policy *p);
 /* Confine the calling process, which must be the first process of fresh
  * pid, mount, net, ipc, uts and cgroup namespaces (see sb_clone_job).
  * The steps run in this order, one file each:
- *   step1_namespaces.c  (the clone itself, done by the spawner), then the
- *                       new IPC namespace's limits
+ *   step1_namespaces.c  (the clone itself, done by the spawner)
  *   step2_fds.c         only the job's fds survive, on fixed numbers
- *   step3_mounts.c      fresh read-only root, /dev, /proc, private /tmp, pivot_root
+ *   step3_mounts.c      fresh read-only root, /dev, /proc (and through it the IPC
+ *                       namespace's limits), private /tmp, pivot_root
  *   step4_identity.c    hostname, unprivileged uid/gid, no groups, no capabilities, no_new_privs
  *   step5_limits.c      rlimits
  *   step6_seccomp.c     the filter, last
@@ -105,7 +105,6 @@ pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net);
 void sb_job_stack(void **stack, size_t *size);
 int sb_netns_create(struct sb_error *err);
 int sb_netns_join(int fd, struct sb_error *err);
-int sb_ipcns_limit(uint64_t shm_bytes, struct sb_error *err);
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);
 int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err);
 int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);

@@ -9,8 +9,6 @@
  * waits meanwhile, so no lock is held by anyone else. */
 #include <fcntl.h>
 #include <sched.h>
-#include <stdio.h>
-#include <string.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -76,43 +74,3 @@ int sb_netns_join(int fd, struct sb_error *err)
         return 0;
 }
 
-/* System V IPC lives in the job's own IPC namespace, whose limits start at
- * the kernel's defaults: unbounded shared memory and tens of thousands of
- * queues and semaphore arrays.  A segment keeps its pages after shmdt(), so
- * RLIMIT_AS never sees them: attach, touch, detach and repeat would take the
- * host's memory.  The namespace is new and still ours (the job has not
- * dropped its capabilities yet), so cap it: shared memory at the size of the
- * job's /tmp (which also holds /dev/shm), a few queues, few semaphores.
- * These sysctls are per IPC namespace: /proc/sys/kernel shows the caller's. */
-static int write_sysctl(const char *name, const char *value, struct sb_error *err)
-{
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return sb_fail(err, errno, "open %s", path);
-        size_t n = strlen(value);
-        ssize_t w = write(fd, value, n);
-        int e = errno;
-        close(fd);
-        if (w != (ssize_t) n)
-                return sb_fail(err, w < 0 ? e : EIO, "write %s", path);
-        return 0;
-}
-
-int sb_ipcns_limit(uint64_t shm_bytes, struct sb_error *err)
-{
-        char shmmax[24], shmall[24];
-        long page = sysconf(_SC_PAGESIZE);
-        snprintf(shmmax, sizeof(shmmax), "%llu", (unsigned long long) shm_bytes);
-        snprintf(shmall, sizeof(shmall), "%llu", (unsigned long long) (shm_bytes / (uint64_t) (page > 0 ? page : 4096)));
-        int r;
-        if ((r = write_sysctl("shmmax", shmmax, err)) < 0 || (r = write_sysctl("shmall", shmall, err)) < 0 ||
-            (r = write_sysctl("shmmni", "64", err)) < 0 ||
-            /* 16 queues of at most 16 KiB each */
-            (r = write_sysctl("msgmni", "16", err)) < 0 || (r = write_sysctl("msgmnb", "16384", err)) < 0 ||
-            /* SEMMSL SEMMNS SEMOPM SEMMNI: 64 arrays, 4096 semaphores in all */
-            (r = write_sysctl("sem", "250 4096 32 64", err)) < 0)
-                return r;
-        return 0;
-}

@@ -193,6 +193,49 @@ static int make_dev(struct sb_error *err)
         return 0;
 }
 
+/* System V IPC lives in the job's own IPC namespace, whose limits start at
+ * the kernel's defaults: unbounded shared memory and tens of thousands of
+ * queues and semaphore arrays.  A segment keeps its pages after shmdt(), so
+ * RLIMIT_AS never sees them: attach, touch, detach and repeat would take the
+ * host's memory.  The namespace is new and still ours (the job has not
+ * dropped its capabilities yet), so cap it: shared memory at the size of the
+ * job's /tmp (which also holds /dev/shm), a few queues, few semaphores.
+ * These sysctls are per IPC namespace (/proc/sys/kernel shows the caller's);
+ * they are written through the job's own /proc while it is still writable:
+ * the service's /proc/sys may be read-only (ProtectKernelTunables=). */
+static int write_sysctl(const char *name, const char *value, struct sb_error *err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), NEWROOT "/proc/sys/kernel/%s", name);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return sb_fail(err, errno, "open %s", path);
+        size_t n = strlen(value);
+        ssize_t w = write(fd, value, n);
+        int e = errno;
+        close(fd);
+        if (w != (ssize_t) n)
+                return sb_fail(err, w < 0 ? e : EIO, "write %s", path);
+        return 0;
+}
+
+static int ipcns_limit(uint64_t shm_bytes, struct sb_error *err)
+{
+        char shmmax[24], shmall[24];
+        long page = sysconf(_SC_PAGESIZE);
+        snprintf(shmmax, sizeof(shmmax), "%llu", (unsigned long long) shm_bytes);
+        snprintf(shmall, sizeof(shmall), "%llu", (unsigned long long) (shm_bytes / (uint64_t) (page > 0 ? page : 4096)));
+        int r;
+        if ((r = write_sysctl("shmmax", shmmax, err)) < 0 || (r = write_sysctl("shmall", shmall, err)) < 0 ||
+            (r = write_sysctl("shmmni", "64", err)) < 0 ||
+            /* 16 queues of at most 16 KiB each */
+            (r = write_sysctl("msgmni", "16", err)) < 0 || (r = write_sysctl("msgmnb", "16384", err)) < 0 ||
+            /* SEMMSL SEMMNS SEMOPM SEMMNI: 64 arrays, 4096 semaphores in all */
+            (r = write_sysctl("sem", "250 4096 32 64", err)) < 0)
+                return r;
+        return 0;
+}
+
 int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
 {
         char opts[128];
@@ -226,9 +269,15 @@ int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
         if ((r = mkdir_p_in_root("/proc", 0555, err)) < 0)
                 return r;
         /* We are pid 1 of the job's pid namespace: this /proc shows only the
-         * job's processes.  Read-only: nothing under it needs writing. */
-        if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+         * job's processes.  Read-only once the IPC limits are written:
+         * nothing under it needs writing after that. */
+        if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return sb_fail(err, errno, "mount /proc");
+        if ((r = ipcns_limit(p->tmp_bytes, err)) < 0)
+                return r;
+        if (mount(NULL, NEWROOT "/proc", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  NULL) < 0)
+                return sb_fail(err, errno, "remount /proc read-only");
 
         if ((r = mkdir_p_in_root("/tmp", 01777, err)) < 0)
                 return r;
