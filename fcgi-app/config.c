@@ -41,6 +41,8 @@ const struct setting config_settings[] = {
         S(max_result_bytes, SET_U64, "1048576", 2, 1 << 30, "largest result (JSON text)"),
         S(mode, SET_STR, "warm", 0, 0,
           "warm: fork a zygote with Python and the libraries loaded; cold: start python3 per job"),
+        S(cgroup, SET_STR, "auto", 0, 0,
+          "memory and pids cgroups per job: auto (v2 where delegated, else v1, else none), on (required), off"),
         S(job_uid_base, SET_UINT, "200000", 1000, 4000000000.0, "uid of slot 0's jobs; slot N runs as base + N"),
         S(job_gid, SET_UINT, "200000", 1000, 4000000000.0, "gid of every job"),
         S(tmp_size_mb, SET_UINT, "64", 1, 1 << 20, "size of a job's private /tmp (and /dev/shm)"),
@@ -303,6 +305,8 @@ int config_finish(struct config *c, struct sb_error *err)
                 return sb_failx(err, EINVAL, "log_level must be debug, info, warning or error");
         if (strcmp(c->mode, "warm") && strcmp(c->mode, "cold"))
                 return sb_failx(err, EINVAL, "mode must be warm or cold");
+        if (strcmp(c->cgroup, "auto") && strcmp(c->cgroup, "on") && strcmp(c->cgroup, "off"))
+                return sb_failx(err, EINVAL, "cgroup must be auto, on or off");
         if (c->python[0] != '/' || strncmp(c->python, "/usr/", 5) != 0)
                 return sb_failx(err, EINVAL, "python must be an absolute path under /usr (it runs inside the sandbox)");
         if (c->runner[0] != '/')

@@ -40,6 +40,7 @@ struct config {
 
         /* sandbox */
         char mode[8];                 /* warm or cold */
+        char cgroup[8];               /* auto, on or off */
         unsigned job_uid_base;
         unsigned job_gid;
         unsigned tmp_size_mb;

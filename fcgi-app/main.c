@@ -225,6 +225,10 @@ int main(int argc, char **argv)
         json_object_object_add(f, "max_timeout_s", json_object_new_double(c->max_timeout_s));
         json_object_object_add(f, "max_memory_mb", json_object_new_int64(c->max_memory_mb));
         json_object_object_add(f, "job_uids", json_object_new_int64(c->job_uid_base));
+        json_object_object_add(f, "cgroup", json_object_new_string(service.policy.cgroup ? service.policy.cgroup_dir
+                                                                                         : "none"));
+        if (!service.policy.cgroup)
+                json_object_object_add(f, "cgroup_why", json_object_new_string(service.policy.cgroup_why));
         struct json_object *libs = json_object_new_array();
         for (size_t i = 0; i < service.n_libraries; i++)
                 json_object_array_add(libs, json_object_new_string(service.libraries[i]));

@@ -109,6 +109,12 @@ int service_start(struct service *s, bool probe, struct sb_error *err)
         extra[c->n_ro_paths] = NULL;
         if ((r = sb_policy_prepare(p, extra, err)) < 0)
                 return r;
+        /* before the spawner (and any thread) exists: it may move this process */
+        enum sb_cgroup_mode cg = strcmp(c->cgroup, "on") == 0    ? SB_CGROUP_ON
+                                 : strcmp(c->cgroup, "off") == 0 ? SB_CGROUP_OFF
+                                                                  : SB_CGROUP_AUTO;
+        if ((r = sb_cgroup_prepare(p, cg, err)) < 0)
+                return r;
         if ((r = slots_init(&s->slots, c->slots, c->queue_max, c->queue_wait_s)) < 0)
                 return sb_fail(err, -r, "slots");
         if ((r = sb_spawner_start(p, &s->spawner, err)) < 0)

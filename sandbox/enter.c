@@ -44,6 +44,8 @@ int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                 if (s != SIGKILL && s != SIGSTOP)
                         signal(s, SIG_DFL);
 
+        if ((r = sb_job_cgroup_join(p, lim, err)) < 0)
+                return r;
         if ((r = sb_fds_install(job_fds, n_job_fds, err)) < 0)
                 return r;
         if ((r = sb_mounts_enter(p, uid, err)) < 0)

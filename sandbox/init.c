@@ -13,14 +13,16 @@
  *
  * It runs already confined: the job's uid, no capabilities, rlimits and the
  * seccomp filter.  Usage:
- *   sandrun-init WORKER_PID WALL_MS BASE_RSS_KB START_NS READY_FD LISTENER_FD
+ *   sandrun-init WORKER_PID WALL_MS BASE_RSS_KB START_NS READY_FD LISTENER_FD EVENTS_FD
  * (fd 5: reply socket); BASE_RSS_KB is what the runner had resident when it
  * started (the warm zygote's pages), reported back for the memory
  * classification; START_NS the CLOCK_MONOTONIC time the job's first process
  * began; READY_FD a pipe the runner waits on before it reads the user's code;
  * LISTENER_FD the seccomp filter's notification listener: a call of another
  * architecture's table (i386, x32) waits there until init refuses it and ends
- * the job, reporting which call it was. */
+ * the job, reporting which call it was; EVENTS_FD the job cgroup's
+ * memory.events, or "-" without cgroups: an OOM kill there during the job is
+ * reported as such. */
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -72,16 +74,34 @@ static void refuse_foreign_call(int listener, uint32_t *arch, int32_t *nr)
         (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+/* The oom_kill count of memory.events ("oom_kill N" among other lines). */
+static uint64_t oom_kills(int fd)
+{
+        char buf[512];
+        if (fd < 0)
+                return 0;
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        const char *s = strstr(buf, "oom_kill ");
+        return s ? strtoull(s + 9, NULL, 10) : 0;
+}
+
 int main(int argc, char **argv)
 {
-        long worker = argc == 7 ? number(argv[1]) : -1;
-        long wall_ms = argc == 7 ? number(argv[2]) : -1;
-        long base_rss_kb = argc == 7 ? number(argv[3]) : -1;
-        long started_ns = argc == 7 ? number(argv[4]) : -1;
-        long ready_fd = argc == 7 ? number(argv[5]) : -1;
-        long listener = argc == 7 ? number(argv[6]) : -1;
-        if (worker <= 0 || wall_ms < 0 || base_rss_kb < 0 || started_ns < 0 || ready_fd < 0 || listener < 0)
+        long worker = argc == 8 ? number(argv[1]) : -1;
+        long wall_ms = argc == 8 ? number(argv[2]) : -1;
+        long base_rss_kb = argc == 8 ? number(argv[3]) : -1;
+        long started_ns = argc == 8 ? number(argv[4]) : -1;
+        long ready_fd = argc == 8 ? number(argv[5]) : -1;
+        long listener = argc == 8 ? number(argv[6]) : -1;
+        long events = argc == 8 && strcmp(argv[7], "-") != 0 ? number(argv[7]) : -1;
+        if (worker <= 0 || wall_ms < 0 || base_rss_kb < 0 || started_ns < 0 || ready_fd < 0 || listener < 0 ||
+            (argc == 8 && events < 0 && strcmp(argv[7], "-") != 0))
                 _exit(2);
+        /* the slot's cgroup counts from earlier jobs too */
+        uint64_t oom_before = oom_kills((int) events);
         /* the runner starts the user's code once this closes */
         close((int) ready_fd);
 
@@ -120,6 +140,7 @@ int main(int argc, char **argv)
                                         .wall_us = (now_ns() - (uint64_t) started_ns) / 1000,
                                         .forbidden_arch = forbidden_arch,
                                         .forbidden_nr = forbidden_nr,
+                                        .oom_killed = oom_kills((int) events) > oom_before,
                                 };
                                 (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
                                 _exit(0);

@@ -201,6 +201,11 @@ static void classify(struct sb_outcome *o, const struct sb_job_spec *spec, const
                 o->status = SB_TIMEOUT;
                 return;
         }
+        if (done->oom_killed && (WIFSIGNALED(st) || !o->header)) {
+                /* the job's memory cgroup killed the runner (or its end) */
+                o->status = SB_MEMORY;
+                return;
+        }
         if (done->forbidden_arch) {
                 /* init ended the job for a call of another architecture */
                 o->status = SB_KILLED;

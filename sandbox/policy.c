@@ -113,6 +113,14 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
 
 void sb_policy_release(struct sb_policy *p)
 {
+        int **fds[] = { &p->cgroup_mem_fd, &p->cgroup_pids_fd, &p->cgroup_events_fd };
+        for (size_t k = 0; k < ELEMENTSOF(fds); k++) {
+                for (unsigned i = 0; *fds[k] && i < p->slots; i++)
+                        if ((*fds[k])[i] >= 0)
+                                close((*fds[k])[i]);
+                free(*fds[k]);
+                *fds[k] = NULL;
+        }
         free(p->filter);
         p->filter = NULL;
         p->filter_len = 0;

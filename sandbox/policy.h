@@ -16,6 +16,14 @@
 #define SB_ROOT_RUNNER "/sandrun/runner.py"
 #define SB_RUNNER_FD 900
 #define SB_INIT_FD 901
+/* the job's memory.events, for its init alone (cgroup.c) */
+#define SB_EVENTS_FD 902
+
+enum sb_cgroup_mode {
+        SB_CGROUP_AUTO,        /* v2 where it is delegated, else v1 where it is mounted, else say why */
+        SB_CGROUP_ON,          /* refuse to start without it */
+        SB_CGROUP_OFF,
+};
 
 /* One entry of the mount plan for the new root. */
 enum sb_mount_kind {
@@ -65,6 +73,16 @@ struct sb_policy {
         struct sb_mount mounts[SB_MAX_PATHS];
         size_t n_mounts;
 
+        /* memory and pids cgroups (cgroup.c): per-slot job cgroups below
+         * the service's own */
+        int cgroup;                  /* 2 or 1: the cgroup version in use; 0: none */
+        char cgroup_dir[512];        /* where the slots' (memory) cgroups are, a host path */
+        char cgroup_pids_dir[512];   /* v1: where the slots' pids cgroups are */
+        char cgroup_why[300];        /* when not in use: why, for the log */
+        int *cgroup_mem_fd;          /* per slot, opened by the spawner */
+        int *cgroup_pids_fd;         /* v1: per slot */
+        int *cgroup_events_fd;       /* per slot: memory.events (v1: memory.oom_control) */
+
         /* the seccomp program, compiled once */
         struct sock_filter *filter;
         unsigned short filter_len;
@@ -75,6 +93,7 @@ struct sb_job_limits {
         unsigned slot;
         uint64_t memory_bytes;       /* RLIMIT_AS */
         unsigned cpu_seconds;        /* RLIMIT_CPU soft; hard is one more */
+        uint64_t cgroup_memory_bytes;  /* the request's limit, for the whole job's cgroup */
 };
 
 /* Compute the mount plan from the host and compile the seccomp filter.
@@ -86,7 +105,8 @@ void sb_policy_release(struct sb_policy *p);
 /* Confine the calling process, which must be the first process of fresh
  * pid, mount, net, ipc, uts and cgroup namespaces (see sb_clone_job).
  * The steps run in this order, one file each:
- *   step1_namespaces.c  (the clone itself, done by the spawner)
+ *   step1_namespaces.c  (the clone itself, done by the spawner), the slot's
+ *                       cgroup where there is one, and the cgroup namespace
  *   step2_fds.c         only the job's fds survive, on fixed numbers
  *   step3_mounts.c      fresh read-only root, /dev, /proc (and through it the IPC
  *                       namespace's limits), private /tmp, pivot_root
@@ -100,11 +120,21 @@ void sb_policy_release(struct sb_policy *p);
 int sandbox_enter(const struct sb_policy *p, const struct sb_job_limits *lim,
                   const int job_fds[], size_t n_job_fds, struct sb_error *err);
 
+/* cgroups: set up the tree (main process, before the spawner starts; may
+ * move the calling process), open the slots' fds (the spawner), put the
+ * calling job process in its slot's cgroups (step 1), remove the slots (the
+ * spawner, at its end). */
+int sb_cgroup_prepare(struct sb_policy *p, enum sb_cgroup_mode mode, struct sb_error *err);
+int sb_cgroup_open(struct sb_policy *p, struct sb_error *err);
+int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err);
+void sb_cgroup_remove(const struct sb_policy *p);
+
 /* steps, exposed for the unit tests and for sandbox_enter */
 pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net);
 void sb_job_stack(void **stack, size_t *size);
 int sb_netns_create(struct sb_error *err);
 int sb_netns_join(int fd, struct sb_error *err);
+int sb_job_cgroup_join(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err);
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);
 int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err);
 int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);

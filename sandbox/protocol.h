@@ -61,5 +61,8 @@ struct sb_job_reply {
          * (AUDIT_ARCH_* and the number as the kernel saw them; arch 0: none) */
         uint32_t forbidden_arch;
         int32_t forbidden_nr;
+        /* WORKER_EXIT: the job's memory cgroup recorded an OOM kill */
+        uint32_t oom_killed;
+        uint32_t pad2;
         char msg[256];
 };

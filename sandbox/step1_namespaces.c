@@ -25,8 +25,10 @@ static char job_stack[256 * 1024] __attribute__((aligned(64)));
 
 pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net)
 {
+        /* the cgroup namespace comes later: its root is the cgroup the job
+         * is in when it is made (sb_job_cgroup_join) */
         const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-                          CLONE_NEWCGROUP | (new_net ? CLONE_NEWNET : 0) | SIGCHLD;
+                          (new_net ? CLONE_NEWNET : 0) | SIGCHLD;
         return clone(fn, job_stack + sizeof(job_stack), flags, arg);
 }
 
@@ -74,3 +76,20 @@ int sb_netns_join(int fd, struct sb_error *err)
         return 0;
 }
 
+/* The job's first process moves into its slot's cgroup before it starts
+ * anything (its children are born there), hands the cgroup's memory.events to
+ * its init, and only then makes its cgroup namespace, so the job sees its own
+ * cgroup as "/" and nothing of the host's tree. */
+int sb_job_cgroup_join(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err)
+{
+        int r;
+        if (p->cgroup) {
+                if ((r = sb_cgroup_enter(p, lim, err)) < 0)
+                        return r;
+                if (dup3(p->cgroup_events_fd[lim->slot], SB_EVENTS_FD, 0) < 0)
+                        return sb_fail(err, errno, "keep memory.events");
+        }
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return sb_fail(err, errno, "unshare(CLONE_NEWCGROUP)");
+        return 0;
+}

@@ -17,7 +17,9 @@ import fcgi_client
 from conftest import FCGI, SRC_DIR, app_args, wait_for
 
 SYSTEMD = os.path.join(SRC_DIR, "systemd")
-EXPOSURE_TARGET = 2.5
+# 2.4 before Delegate=yes with ProtectControlGroups=no (+0.2): per-job memory
+# and pids cgroups are worth more than the points (docs/operations.md)
+EXPOSURE_TARGET = 2.7
 
 
 def test_units_verify():
