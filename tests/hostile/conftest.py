@@ -10,6 +10,12 @@ Environment:
   SANDRUN_BUILD_DIR   build tree holding fcgi-app/sandrun-fcgi (default: the
                       source tree, i.e. an in-tree build)
   SANDRUN_KEEP_STATE  keep the stack's state directory after the session
+  SANDRUN_JOB_UID_BASE  uid of slot 0's jobs (default 200000); when set, the
+                      stack runs with --job_uid_base N, and the suite expects
+                      job uids N..N+99.  Stacks that run at the same time on
+                      one host should use different bases: RLIMIT_NPROC
+                      counts per uid, so a fork bomb in one stack would make
+                      another stack's jobs fail with EAGAIN.
 """
 
 import http.client
@@ -38,7 +44,18 @@ os.environ.setdefault("SANDRUN_RATE_LIMITS", "off")
 SRC_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 STACK = os.path.join(SRC_DIR, "dev", "stack")
 SCRIPTS = os.path.join(HERE, "scripts")
-JOB_UID_MIN, JOB_UID_MAX = 200000, 200099
+JOB_UID_BASE = int(os.environ.get("SANDRUN_JOB_UID_BASE", "200000"))
+JOB_UID_MIN, JOB_UID_MAX = JOB_UID_BASE, JOB_UID_BASE + 99
+JOB_GID = 200000   # the group every job runs as (sandrun's default job_gid)
+if "SANDRUN_JOB_UID_BASE" in os.environ and \
+        "--job_uid_base" not in os.environ.get("SANDRUN_EXTRA_ARGS", ""):
+    os.environ["SANDRUN_EXTRA_ARGS"] = (os.environ.get("SANDRUN_EXTRA_ARGS", "") +
+                                        " --job_uid_base %d" % JOB_UID_BASE).strip()
+
+
+def job_uid(uid):
+    """True for a uid of this stack's job slots."""
+    return JOB_UID_MIN <= uid <= JOB_UID_MAX
 
 
 # ---------------------------------------------------------------- scripts
@@ -136,7 +153,7 @@ def _free_port():
 # ---------------------------------------------------------------- host state
 
 def job_processes(own_app_pid):
-    """Host processes running as a job uid (200000-200099) that are not the
+    """Host processes running as a job uid (JOB_UID_MIN-JOB_UID_MAX) that are not the
     live jobs of another sandrun-fcgi on the same host."""
     uids = proc_uids()
     out = {}

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import evidence, SRC_DIR
+from conftest import evidence, job_uid, SRC_DIR
 
 CAT = "secrets"
 ENOENT = "FileNotFoundError errno=2"
@@ -68,7 +68,7 @@ def test_host_processes_not_visible(stack, unharmed):
     assert sorted(procs) == ["1", "2"], sorted(procs)
     assert ev["self"] == 2
     for pid, p in procs.items():
-        assert JOB_UID(p["uid"]), (pid, p)
+        assert job_uid(p["uid"]), (pid, p)
         assert "nginx" not in p["cmdline"], (pid, p)
     # pid 1 is the job's init: its environment and memory are closed
     assert ev["/proc/1/environ"] == "PermissionError errno=13", ev["/proc/1/environ"]
@@ -81,10 +81,6 @@ def test_host_processes_not_visible(stack, unharmed):
     assert ev["/proc/1/cmdline"].startswith("sandrun-init"), ev["/proc/1/cmdline"]
     assert stack.state_dir not in ev["/proc/1/cmdline"], ev["/proc/1/cmdline"]
     assert SRC_DIR not in ev["/proc/1/cmdline"], ev["/proc/1/cmdline"]
-
-
-def JOB_UID(uid):
-    return 200000 <= uid <= 200099
 
 
 def test_source_tree(stack, unharmed):
