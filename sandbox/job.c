@@ -117,13 +117,13 @@ static int send_job(int ctl, const struct sb_job_request *req, const int fds[SB_
 }
 
 /* The runner frames its answer as
- *   "<status> <header length> <utime us> <stime us> <maxrss kB> <wall us>\n" <header JSON> <result JSON>
- * the status word is a single token, the numbers its own usage at the end,
- * the header holds the error text and traceback, the rest is the result
- * value.  See sandbox/python/runner.py.  Anything else on this channel (a
- * script may write to it) is no frame at all.  Returns whether a whole frame
- * was found. */
-static bool parse_frame(struct sb_outcome *o, struct sb_job_reply *usage)
+ *   "<status> <header length>\n" <header JSON> <result JSON>
+ * the status word is a single token, the header holds the error text and
+ * traceback, the rest is the result value.  See sandbox/python/runner.py.
+ * Anything else on this channel (a script may write to it) is no frame at
+ * all.  Usage figures never come from here: the runner's process runs the
+ * script, which could make them up; init measures them (WORKER_EXIT). */
+static bool parse_frame(struct sb_outcome *o)
 {
         struct sb_buf *b = &o->result;
         if (!b->data || b->truncated || o->header)
@@ -132,16 +132,11 @@ static bool parse_frame(struct sb_outcome *o, struct sb_job_reply *usage)
         char *sp = nl ? memchr(b->data, ' ', (size_t) (nl - b->data)) : NULL;
         if (!sp || sp == b->data || (size_t) (sp - b->data) >= sizeof(o->runner_status))
                 return false;
-        unsigned long long v[5];
-        char *p = sp + 1, *end;
-        for (int i = 0; i < 5; i++) {
-                errno = 0;
-                v[i] = strtoull(p, &end, 10);
-                if (errno || end == p || (i < 4 ? *end != ' ' : end != nl))
-                        return false;
-                p = end + 1;
-        }
-        unsigned long long hl = v[0];
+        char *end;
+        errno = 0;
+        unsigned long long hl = strtoull(sp + 1, &end, 10);
+        if (errno || end == sp + 1 || end != nl)
+                return false;
         size_t off = (size_t) (nl - b->data) + 1;
         if (hl > HEADER_MAX || hl > b->len - off)
                 return false;
@@ -153,10 +148,6 @@ static bool parse_frame(struct sb_outcome *o, struct sb_job_reply *usage)
                 o->result_json = b->data + off;
                 o->result_json_len = b->len - off;
         }
-        usage->utime_us = v[1];
-        usage->stime_us = v[2];
-        usage->maxrss_kb = v[3];
-        usage->wall_us = v[4];
         return o->header != NULL;
 }
 
@@ -297,8 +288,8 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         close(res[1]), res[1] = -1;
         close(rep[1]), rep[1] = -1;
 
-        struct sb_job_reply done = { 0 }, worker = { 0 }, frame_usage = { 0 };
-        bool have_done = false, have_worker = false, framed = false;
+        struct sb_job_reply done = { 0 }, worker = { 0 };
+        bool have_done = false, have_worker = false;
         /* the spawner answers at the latest 2 s after the deadline */
         uint64_t limit = now_ms() + req.wall_ms + GRACE_MS;
         for (;;) {
@@ -308,14 +299,13 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                         { .fd = o->result.eof ? -1 : res[0], .events = POLLIN },
                         { .fd = have_done ? -1 : rep[0], .events = POLLIN },
                 };
-                /* The answer is complete once its pipes are closed and either
-                 * the runner framed it (its teardown is then none of the
-                 * answer's business) or init has said how the runner ended.
-                 * Whatever is left (the runner's exit, init's, the namespaces'
-                 * teardown, the spawner's reaping) comes after, off the
-                 * response's path (sb_job_settle). */
-                if (o->out.eof && o->err.eof && o->result.eof &&
-                    (have_done || have_worker || (framed = parse_frame(o, &frame_usage))))
+                /* The answer is complete once its pipes are closed and init
+                 * has said how the runner ended, with the runner's usage as
+                 * the kernel counted it (the runner's own figures would be
+                 * the script's to forge).  Whatever is left (init's exit, the
+                 * namespaces' teardown, the spawner's reaping) comes after,
+                 * off the response's path (sb_job_settle). */
+                if (o->out.eof && o->err.eof && o->result.eof && (have_done || have_worker))
                         break;
                 uint64_t now = now_ms();
                 if (now >= limit) {
@@ -372,12 +362,7 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                  * ended does, with the runner's own usage, unless only the
                  * spawner's late deadline could end the job */
                 const struct sb_job_reply *how = have_worker ? &worker : &done;
-                if (!have_worker && !have_done && framed) {
-                        /* the runner wrote its frame and closed its output: it is
-                         * on its way out through os._exit(0) */
-                        how = &frame_usage;
-                }
-                parse_frame(o, &frame_usage);
+                parse_frame(o);
                 classify(o, spec, how);
                 if (!have_done) {
                         o->pending_fd = rep[0];

@@ -97,12 +97,10 @@ static struct runner_args {
         const struct sb_policy *p;
         uint32_t dialect;
         uint64_t max_result_bytes;
-        unsigned long long started_ns;
         int exec_done;
         int listener;          /* the seccomp listener: init's alone */
         char handler[sizeof(((struct sb_job_request *) 0)->handler)];
         char max_result[32];
-        char start_arg[24];
 } runner_args;
 static jmp_buf runner_jmp;
 
@@ -127,12 +125,12 @@ static void __attribute__((noreturn)) runner_main(void)
         if (a->p->warm) {
                 /* user code never holds the reply socket */
                 close(SB_FD_REPLY);
-                sb_zygote_run(dialect_name(a->dialect), a->max_result_bytes, a->handler, a->started_ns);
+                sb_zygote_run(dialect_name(a->dialect), a->max_result_bytes, a->handler);
         }
         /* the reply socket stays open only until exec succeeds */
         fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
         char *const argv[] = { "python3", "-I", "-B", SB_ROOT_RUNNER, (char *) dialect_name(a->dialect),
-                               (char *) a->max_result, (char *) a->handler, (char *) a->start_arg, NULL };
+                               (char *) a->max_result, (char *) a->handler, NULL };
         execve(a->p->python, argv, sb_job_environ);
         sb_fail(&err, errno, "execve %s", a->p->python);
         report(SB_FD_REPLY, SB_REPLY_SETUP_FAILED, &err);
@@ -215,11 +213,10 @@ static int child_main(void *arg)
                  * this process has as the spawner left it when it cloned. */
                 runner_args = (struct runner_args) {
                         .p = p, .dialect = req->dialect, .max_result_bytes = req->max_result_bytes,
-                        .started_ns = started_ns, .exec_done = exec_done[0], .listener = listener,
+                        .exec_done = exec_done[0], .listener = listener,
                 };
                 memcpy(runner_args.handler, handler, sizeof(handler));
                 memcpy(runner_args.max_result, max_result, sizeof(max_result));
-                memcpy(runner_args.start_arg, start_arg, sizeof(start_arg));
                 close(exec_done[1]);
                 longjmp(runner_jmp, 1);
         }

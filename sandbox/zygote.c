@@ -208,14 +208,14 @@ void sb_zygote_after_fork_parent(void)
         PyOS_AfterFork_Parent();
 }
 
-void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler, unsigned long long started_ns)
+void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler)
 {
         PyOS_AfterFork_Child();
         /* what python3 itself sets up, since the sandbox reset every signal */
         signal(SIGPIPE, SIG_IGN);
         signal(SIGXFSZ, SIG_IGN);
-        PyObject *r = PyObject_CallMethod(runner_module, "warm_main", "sKsK", dialect,
-                                          (unsigned long long) max_result, handler, started_ns);
+        PyObject *r = PyObject_CallMethod(runner_module, "warm_main", "sKs", dialect,
+                                          (unsigned long long) max_result, handler);
         /* warm_main ends the process itself; getting here means it broke */
         if (!r)
                 PyErr_Print();

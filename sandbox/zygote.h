@@ -20,8 +20,6 @@ void sb_zygote_size(uint64_t *vsize, uint64_t *rss);
 /* Around the clone of a job: keep the interpreter's locks consistent. */
 void sb_zygote_before_fork(void);
 void sb_zygote_after_fork_parent(void);
-/* In the confined runner process: run the job in the warm interpreter;
- * started_ns is CLOCK_MONOTONIC when the job's first process began.  Never
- * returns. */
-void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler, unsigned long long started_ns)
-        __attribute__((noreturn));
+/* In the confined runner process: run the job in the warm interpreter.
+ * Never returns. */
+void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler) __attribute__((noreturn));

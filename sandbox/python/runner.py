@@ -5,27 +5,24 @@ already unprivileged, namespaced, limited and filtered.  It reads the user's
 code from fd 3, runs it in the way the request's dialect asks, and writes its
 answer on fd 4 as one frame:
 
-    b"<status> <header length> <utime us> <stime us> <maxrss kB> <wall us>\\n"
-    + header JSON + result JSON
+    b"<status> <header length>\\n" + header JSON + result JSON
 
 The status word is what the service classifies on; the header carries the
 error text and traceback; the result JSON is passed through to the client
-as it is.  stdout and stderr are the job's own pipes, read by the service.
+as it is.  Usage figures (CPU, memory, wall time) are not ours to report:
+the script runs in this process and could make them up; the job's init
+measures them.  stdout and stderr are the job's own pipes, read by the service.
 
-Usage: runner.py execute|run|invoke MAX_RESULT_BYTES [module.function [STARTED_NS]]
+Usage: runner.py execute|run|invoke MAX_RESULT_BYTES [module.function]
 """
 
 import json
 import os
-import resource
 import sys
-import time
 import traceback
 
 SCRIPT_FD = 3
 RESULT_FD = 4
-# CLOCK_MONOTONIC when the job's first process began (set by main/warm_main)
-_STARTED_NS = None
 
 
 def _write_all(fd, data):
@@ -37,24 +34,16 @@ def _write_all(fd, data):
 
 def send(status, header=None, result=b""):
     """Write the one frame and close the channel, so nothing after it counts.
-
-    The first line also carries this process's CPU time and peak memory, so
-    the service can answer as soon as the frame and the output pipes are
-    complete, without waiting for the process's teardown.  Nothing here may
-    need a new file descriptor: the script may have used them all."""
+    Nothing here may need a new file descriptor: the script may have used
+    them all."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except Exception:
         pass
     head = json.dumps(header or {}).encode()
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall_us = (time.clock_gettime_ns(time.CLOCK_MONOTONIC) - _STARTED_NS) // 1000 if _STARTED_NS else 0
-    usage = (int((me.ru_utime + kids.ru_utime) * 1e6), int((me.ru_stime + kids.ru_stime) * 1e6),
-             max(me.ru_maxrss, kids.ru_maxrss), wall_us)
     try:
-        _write_all(RESULT_FD, b"%s %d %d %d %d %d\n" % ((status.encode(), len(head)) + usage) + head + result)
+        _write_all(RESULT_FD, b"%s %d\n" % (status.encode(), len(head)) + head + result)
         os.close(RESULT_FD)
     except OSError:
         pass
@@ -100,7 +89,12 @@ def user_line(exc, filename):
 
 
 def exception_text(exc):
-    msg = str(exc)
+    """"Type: message".  str() of the script's exception is the script's own
+    code, and may itself raise anything (SystemExit included)."""
+    try:
+        msg = str(exc)
+    except BaseException as inner:
+        msg = "(its str() raised %s)" % type(inner).__name__
     return "%s: %s" % (type(exc).__name__, msg) if msg else type(exc).__name__
 
 
@@ -117,12 +111,17 @@ def encode_result(value, max_bytes, what):
     return data, None
 
 
-def send_result(value, max_result, what):
+def send_result(value, max_result, what, filename):
     """Answer with the value as JSON, or say why it can't be."""
     try:
         data, failure = encode_result(value, max_result, what)
     except MemoryError:
         return send("memory_exceeded", {"error": "MemoryError"})
+    except BaseException as e:
+        # the script's code, run by the encoder (a dict subclass's items(),
+        # a list subclass's __iter__), failed or tried to leave: its error
+        return send("error", {"error": "%s must return a JSON-serializable value: %s" % (what, exception_text(e)),
+                              "traceback": user_traceback(e, filename)})
     if failure:
         return send(*failure)
     return send("success", {}, data)
@@ -159,7 +158,7 @@ def run_execute(source, max_result):
         return send("memory_exceeded", {"error": "MemoryError"})
     except BaseException as e:  # SystemExit and KeyboardInterrupt are the script's failures too
         return send("error", {"error": exception_text(e), "traceback": user_traceback(e, filename)})
-    return send_result(value, max_result, "main()")
+    return send_result(value, max_result, "main()", filename)
 
 
 # -- POST /run: plain code -----------------------------------------------------
@@ -239,7 +238,7 @@ def run_invoke(source, max_result, handler):
         return send("memory_exceeded", {"error": "MemoryError"})
     except BaseException as e:
         return send("error", {"error": user_traceback(e, filename)})
-    return send_result(value, max_result, "the handler")
+    return send_result(value, max_result, "the handler", filename)
 
 
 def run(dialect, max_result, handler):
@@ -280,8 +279,6 @@ def main():
     dialect = sys.argv[1] if len(sys.argv) > 1 else "execute"
     max_result = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 20
     handler = sys.argv[3] if len(sys.argv) > 3 else ""
-    global _STARTED_NS
-    _STARTED_NS = int(sys.argv[4]) if len(sys.argv) > 4 else None
     # Output as it is written, so what a script printed before a timeout or
     # a crash still reaches the client.
     for s in (sys.stdout, sys.stderr):
@@ -309,7 +306,7 @@ def warm_prepare():
     )
 
 
-def warm_main(dialect, max_result, handler, started_ns=None):
+def warm_main(dialect, max_result, handler):
     """Warm mode: called in a fork of the zygote, after every sandbox step.
 
     Everything a fork would share with the zygote and with other jobs is made
@@ -318,8 +315,6 @@ def warm_main(dialect, max_result, handler, started_ns=None):
     (random's own at-fork hook has already run; numpy's global generator has
     none)."""
     import signal
-    global _STARTED_NS
-    _STARTED_NS = started_ns
     sys.stdin, sys.stdout, sys.stderr = _WARM_STREAMS
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = _WARM_STREAMS
     sys.argv = [""]
