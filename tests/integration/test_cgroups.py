@@ -1,0 +1,70 @@
+"""The jobs' cgroups on this host, through the real stack: /health and the
+start-up log say which cgroups the jobs get, a running job sits in its slot's
+memory and pids cgroups with the request's limit, and the service's
+directories go when it stops.  (The cgroup v2 layout is tested in a VM with
+a pure v2 kernel: tests/cgroup2.)"""
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from conftest import own_stack
+
+SLEEPER = "import time\ndef main():\n    time.sleep(3)\n    return 1\n"
+
+
+def started_line(stack):
+    for line in stack.log().splitlines():
+        if '"sandrun-fcgi started"' in line:
+            return json.loads(line)
+    raise AssertionError("no start-up line in the log:\n" + stack.log())
+
+
+def job_cgroups(base):
+    return sorted(os.path.join(base, d) for d in os.listdir(base) if d.startswith("job-"))
+
+
+def test_health_and_log_agree(stack):
+    kind = stack.request("GET", "/health").json["cgroup"]
+    start = started_line(stack)
+    assert kind in ("v1", "v2", "none"), kind
+    if kind == "none":
+        assert start["cgroup"] == "none" and start["cgroup_why"], start
+    else:
+        assert os.path.isdir(start["cgroup"]), start
+
+
+def test_job_in_its_slot_cgroups_and_removed_at_stop():
+    with own_stack("sandrun-cg-", "--slots 2") as st:
+        kind = st.request("GET", "/health").json["cgroup"]
+        if kind == "none":
+            pytest.skip("this host offers no memory cgroup to sandrun: " + started_line(st)["cgroup_why"])
+        base = started_line(st)["cgroup"]
+        slots = job_cgroups(base)
+        assert [os.path.basename(s) for s in slots] == ["job-0", "job-1"], slots
+        answer = {}
+        t = threading.Thread(target=lambda: answer.setdefault(
+            "r", st.execute(SLEEPER, timeout=10, memory_limit=100)))
+        t.start()
+        seen = None
+        limit_file = "memory.max" if kind == "v2" else "memory.limit_in_bytes"
+        deadline = time.monotonic() + 10
+        while seen is None and time.monotonic() < deadline:
+            for s in slots:
+                with open(os.path.join(s, "cgroup.procs")) as f:
+                    procs = f.read().split()
+                if len(procs) >= 2:        # the job's init and its runner
+                    with open(os.path.join(s, limit_file)) as f:
+                        seen = int(f.read())
+            time.sleep(0.05)
+        t.join()
+        assert answer["r"].status == 200, answer["r"]
+        # the request's limit, the job's /tmp (64 MB) and 16 MB for the kernel
+        assert seen == (100 + 64 + 16) << 20, seen
+    if kind == "v1":
+        assert not os.path.exists(base), base        # sandrun-PID/ is this instance's
+    else:
+        assert not job_cgroups(base), base           # the service's own cgroup stays
