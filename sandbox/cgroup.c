@@ -365,7 +365,16 @@ int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, 
         snprintf(max, sizeof(max), "%llu",
                  (unsigned long long) (lim->cgroup_memory_bytes + p->tmp_bytes + KERNEL_SLACK_BYTES));
         int mem = p->cgroup_mem_fd[lim->slot];
-        if ((r = write_at(mem, p->cgroup == 2 ? "memory.max" : "memory.limit_in_bytes", max)) < 0)
+        const char *limit = p->cgroup == 2 ? "memory.max" : "memory.limit_in_bytes";
+        r = write_at(mem, limit, max);
+        if (r == -EBUSY && p->cgroup == 1) {
+                /* v1 refuses a limit below what earlier jobs of the slot left
+                 * charged (page cache it could not reclaim at once); nobody is
+                 * in the cgroup yet, so drop those charges and try again */
+                (void) write_at(mem, "memory.force_empty", "0");
+                r = write_at(mem, limit, max);
+        }
+        if (r < 0)
                 return sb_fail(err, -r, "set the job's memory limit");
         if ((r = write_at(mem, "cgroup.procs", "0")) < 0)
                 return sb_fail(err, -r, "join the job's memory cgroup");
