@@ -5,7 +5,7 @@ import os
 import re
 import secrets
 
-from conftest import evidence, denied, job_uid
+from conftest import evidence, denied, job_uid, SRC_DIR
 
 CAT = "filesystem"
 
@@ -132,3 +132,31 @@ def test_symlinks_planted_in_tmp_are_not_followed(stack, unharmed):
         assert open(p, "rb").read() == data, p
     assert os.path.isdir(stack.state_dir)
     assert os.path.exists(os.path.join(stack.state_dir, "fcgi.sock"))
+
+
+def test_inherited_file_descriptors(stack, unharmed):
+    ev = evidence(stack.run(CAT, "inherited_fds"))
+    fds = ev["fds"]
+    assert ev["listed"] == [0, 1, 2, 4] and sorted(fds, key=int) == ["0", "1", "2", "4"], ev
+    # stdin: the service's anonymous file, sealed; 1, 2 and 4: the job's pipes
+    assert fds["0"]["kind"] == "reg" and fds["0"]["link"].startswith("/memfd:"), fds["0"]
+    assert fds["0"]["reopen for writing"].startswith("PermissionError"), fds["0"]
+    for fd in ("1", "2", "4"):
+        assert fds[fd]["kind"] == "fifo" and fds[fd]["link"].startswith("pipe:["), (fd, fds[fd])
+        assert fds[fd]["reopen for writing"] == "PermissionError errno=13", (fd, fds[fd])
+    assert ev["pid 1 fds"] == "PermissionError errno=13", ev
+    assert ev["cwd"] == "/tmp" and ev["root"] == "/", ev
+
+
+def test_proc_surface(stack, unharmed):
+    ev = evidence(stack.run(CAT, "proc_surface", stdin=f"{stack.state_dir} {SRC_DIR} {stack.key}",
+                            timeout=30))
+    assert ev["readable"] > 100, ev
+    assert ev["hits"] == [], ev["hits"]
+    for k, v in ev.items():
+        if k.startswith("write "):
+            assert v.startswith(("OSError errno=30", "PermissionError")), (k, v)
+    assert ev["read /proc/kcore"] in ("FileNotFoundError errno=2", "PermissionError errno=13"), ev
+    # no physical addresses for an unprivileged process
+    assert ev["pagemap"] == "PermissionError errno=13" or ev["pagemap"]["pfn"] == 0, ev
+    assert ev["/sys"] == "FileNotFoundError errno=2", ev

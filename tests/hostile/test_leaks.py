@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import evidence, run_concurrently, job_uid, STACK
+from conftest import evidence, hole, run_concurrently, job_uid, STACK, WARM_MODE
 
 CAT = "leaks"
 
@@ -128,3 +128,42 @@ def test_other_jobs_invisible(stack, unharmed):
     assert ev["pids"] == [1, 2], ev
     assert ev["found"] == [] and ev["extra_pids_in_1..4000"] == 0, ev
     assert ev["tmp"] == [".shm"], ev
+
+
+@hole("every warm job inherits a MAP_SHARED page from the zygote (sandbox/spawner.c's "
+      "sb_spawner_stats, shared with sandrun-fcgi and the supervisor): one request's bytes are "
+      "read by every later request, the zygote's host pid is in it, and the restart counter "
+      "/metrics reports can be overwritten", when=WARM_MODE)
+def test_no_memory_shared_between_jobs(stack, unharmed):
+    first, second = "tok" + secrets.token_hex(8), "tok" + secrets.token_hex(8)
+    a = evidence(stack.run(CAT, "shared_mappings", stdin=first))
+    b = evidence(stack.run(CAT, "shared_mappings", stdin=second))
+    c, d = (evidence(r) for r in run_concurrently(
+        lambda: stack.run(CAT, "shared_mappings", stdin="tok" + secrets.token_hex(8)),
+        lambda: stack.run(CAT, "shared_mappings", stdin="tok" + secrets.token_hex(8))))
+    for ev in (b, c, d):
+        assert first not in ev["found"], ev
+    for ev in (c, d):
+        assert second not in ev["found"], ev
+    # the root of it: no writable memory is shared with anything else
+    assert a["writable shared"] == [] and b["writable shared"] == [], (a, b)
+
+
+def test_interpreter_state_does_not_persist(stack, unharmed):
+    """A warm job is a fork of the zygote's interpreter: whatever a request
+    monkeypatches in it must die with it."""
+    before = evidence(stack.run(CAT, "interpreter_look"))
+    r = stack.run(CAT, "interpreter_plant", timeout=10)
+    assert r.status in (200, 400) and r.json["stdout"].startswith("planted"), r
+    for _ in range(4):   # whichever slot comes next
+        after = evidence(stack.run(CAT, "interpreter_look"))
+        assert after == before, {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
+    assert before["json.dumps"] == '[1, "a"]' and before["len"] == 3, before
+    assert before["numpy.sum"] == "3" and before["pandas sum"] == "3", before
+    assert before["hashlib"] == "/usr/lib/python3.11/hashlib.py", before
+    assert before["PATH"] == "/usr/bin:/bin" and before["environ PWNED"] is None, before
+    assert not before["sys.path /tmp/evil"] and not before["pwned_module"], before
+    assert not before["numpy state is the seed 1234 one"] and not before["random is seed 1234"], before
+    assert not before["trace"] and not before["profile"] and not before["meta_path_ran"], before
+    assert before["threads"] == ["MainThread"] and before["recursionlimit"] == 1000, before
+    assert before["int_max_str_digits"] == 4300 and before["umask"] == 0o022, before

@@ -1,7 +1,9 @@
 """Privilege: no way to root, to new namespaces, mounts, chroot, setuid
 binaries, capabilities or a blocked system call; foreign ABIs are killed."""
 
-from conftest import evidence, failed, job_uid, JOB_GID
+import re
+
+from conftest import evidence, failed, job_uid, JOB_GID, JOB_UID_MIN
 
 CAT = "privilege"
 
@@ -111,3 +113,67 @@ def test_rlimits_cannot_be_raised(stack, unharmed):
     assert 256 << 20 <= ev["RLIMIT_AS"]["before"][1] <= 1 << 30, ev["RLIMIT_AS"]
     assert ev["prlimit pid 1"].startswith("PermissionError"), ev
     assert ev["nice -20"] == "PermissionError errno=13", ev
+
+
+def _confined(out):
+    """Output of the status probe run by an exec'd program: the job's own confinement."""
+    return ("NoNewPrivs:\t1" in out and "Seccomp:\t2" in out and "CapEff:\t0000000000000000" in out
+            and "CapPrm:\t0000000000000000" in out)
+
+
+def test_fileless_exec_stays_confined(stack, unharmed):
+    probe = "#!/bin/sh\ngrep -E '^(Uid|CapEff|CapPrm|NoNewPrivs|Seccomp):' /proc/self/status; ls /\n"
+    ev = evidence(stack.run(CAT, "fileless_exec", stdin=probe, timeout=30))
+    # the anonymous stdin the service made is sealed and not the job's
+    assert ev["stdin"][0].startswith("/memfd:"), ev
+    assert ev["write into stdin"] == "PermissionError errno=1", ev
+    assert ev["fchmod stdin 4755"] == "PermissionError errno=1", ev
+    for k in ("exec /proc/self/fd/0", "execveat stdin", "/bin/sh"):
+        v = ev[k]
+        # allowed or refused; when it runs, it is the job, exactly as confined
+        if v.startswith("rc=0"):
+            assert _confined(v), (k, v)
+            m = re.search(r"Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", v)
+            assert m and len(set(m.groups())) == 1 and job_uid(int(m.group(1))), (k, v)
+            assert "tmp" in v and "usr" in v and "root" not in v.split(), (k, v)
+        else:
+            assert "PermissionError" in v or "rc=" in v, (k, v)
+    assert ev["python3"].startswith("rc=0 ") and "'tmp'" in ev["python3"], ev
+    assert job_uid(int(ev["python3"].split()[1])), ev
+    if ev["memfd_create"] == "SUCCEEDED":   # older builds: what ran is the job too
+        for k in ("exec memfd copy of id", "execveat memfd copy of id"):
+            m = re.search(r"uid=(\d+)", ev[k])
+            assert m and job_uid(int(m.group(1))), (k, ev[k])
+    else:
+        assert ev["memfd_create"] == "PermissionError errno=1", ev
+
+
+def test_privilege_through_libc(stack, unharmed):
+    ev = evidence(stack.run(CAT, "libc_privilege_calls"))
+    assert ev.pop("PR_SET_KEEPCAPS") == "SUCCEEDED"      # harmless: nothing to keep
+    assert ev.pop("PR_GET_SECUREBITS") == 0, ev
+    after, uid = ev.pop("after"), ev.pop("uid")
+    assert ev.pop("PR_CAP_AMBIENT_RAISE any") == ["EPERM"], ev
+    assert ev.pop("setpriority -5") == "EACCES", ev
+    for k, v in ev.items():
+        assert v == "EPERM", (k, v)
+    assert job_uid(uid) and after["Uid"] == [str(uid)] * 4, after
+    assert after["Gid"] == [str(JOB_GID)] * 4 and after["Groups"].split() == [], after
+    for k in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+        assert int(after[k], 16) == 0, (k, after)
+    assert after["NoNewPrivs"] == "1", after
+
+
+def test_sysenter_int80_and_vsyscall(stack, unharmed):
+    # sysenter is not an instruction of 64-bit mode: the CPU refuses it
+    b = failed(stack.run(CAT, "sysenter_vsyscall", stdin="sysenter"), "killed")
+    assert b["signal"] in (4, 11, 31), b   # SIGILL (or SIGSEGV, or the filter's SIGSYS)
+    # int 0x80 is the i386 table: the filter kills, whatever the call
+    for case in ("int80_setuid", "int80_unshare"):
+        b = failed(stack.run(CAT, "sysenter_vsyscall", stdin=case), "killed")
+        assert b["signal"] == 31 and "SIGSYS" in b["error"], (case, b)
+        assert "returned" not in b["stdout"], (case, b)
+    # the vsyscall page, where the kernel has one, is emulated as native calls
+    ev = evidence(stack.run(CAT, "sysenter_vsyscall", stdin="vsyscall"))
+    assert job_uid(ev.get("uid", JOB_UID_MIN)), ev
+    assert ev["gettimeofday"] in (0, "not executable"), ev

@@ -1,10 +1,13 @@
 """Processes: bounded, invisible to the host, dead when the request ends,
 unable to signal or trace anything outside the job."""
 
+import json
 import os
+import re
+import secrets
 import time
 
-from conftest import evidence, failed, job_processes, assert_job_gone
+from conftest import evidence, failed, job_processes, assert_job_gone, body_of
 
 CAT = "processes"
 
@@ -85,3 +88,91 @@ def test_process_vm_readv(stack, unharmed):
     ev = evidence(stack.run(CAT, "process_vm_readv"))
     assert ev == {"readv pid child": "EPERM", "readv pid 1": "EPERM",
                   "writev pid child": "EPERM", "writev pid 1": "EPERM"}, ev
+
+
+def test_job_does_not_outlive_its_answer(stack, unharmed):
+    """A job that writes its own result frame and closes its pipes, then
+    stays: it is answered no earlier than its runner ends (here: the
+    deadline), and its slot, uid and network namespace never serve another
+    request while any of it runs.  (Found by this suite: the frame used to be
+    answered at once, the slot given back 10 s later with the job still
+    running, so a later request reached it, and a lingering job that filled
+    RLIMIT_NPROC made every later job of its slot fail with 500.)"""
+    name = "sandrun-linger-" + secrets.token_hex(6)
+    timeout = 25
+    t0 = time.monotonic()
+    r = stack.run(CAT, "outlive_answer", stdin=name, timeout=timeout)
+    answered = time.monotonic() - t0
+    b = body_of(r)
+    json.loads(r.body.decode("utf-8"))
+    m = re.search(r"pidns=(pid:\[\d+\]) uid=(\d+)", b.get("stderr", ""))
+    res = b.get("result") or {}
+    pidns = res.get("pidns") or (m and m.group(1))
+    uid = res.get("uid") or (m and int(m.group(2)))
+    assert pidns, b
+    try:
+        # the answer is out: nothing of the job may be left once its
+        # teardown is over (a few seconds at most)
+        try:
+            assert_job_gone(pidns, timeout=5)
+            left = None
+        except AssertionError as e:
+            left = str(e)
+        # while it could still be running, later requests take whichever
+        # slot is free: none of them may reach it
+        reached, same_slot = [], 0
+        while time.monotonic() < t0 + timeout - 3:
+            ev = evidence(stack.run(CAT, "same_slot_probe", stdin=name, timeout=10))
+            same_slot += ev["uid"] == uid
+            if ev["connect"].startswith("connected"):
+                reached.append((round(time.monotonic() - t0, 1), ev))
+                break
+            time.sleep(0.05)
+        assert not left and not reached, {"answered after s": round(answered, 2), "answer": b,
+                                          "left": left, "reached": reached,
+                                          "probes in the same slot": same_slot}
+        if answered < timeout:
+            assert r.status == 200, b
+        else:
+            assert failed(r, "timeout")["error"] == f"Script execution timed out ({timeout}s limit)", b
+    finally:
+        assert_job_gone(pidns, timeout=timeout + 15)
+
+
+def test_child_holding_stdout_does_not_hold_the_answer(stack, unharmed):
+    t0 = time.monotonic()
+    r = stack.run(CAT, "stdout_held_by_child", timeout=20)
+    took = time.monotonic() - t0
+    ev = evidence(r)
+    assert took < 10, took   # bounded by the runner's end, not by the 20 s timeout
+    assert r.json["stdout"].startswith("child still writing"), r.json["stdout"][:200]
+    assert r.json["stdout_truncated"] is False, r
+    assert_job_gone(ev["pidns"])
+
+
+def test_pidfd_signals(stack, unharmed):
+    t0 = time.monotonic()
+    ev = evidence(stack.run(CAT, "pidfd_signals", stdin=f"{stack.nginx_pid()} {stack.app_pid()}",
+                            timeout=10))
+    assert time.monotonic() - t0 < 10
+    for k, v in ev.items():
+        if k.startswith("pidfd_open host pid"):
+            assert v == "ESRCH", (k, v)
+    assert ev["other pids with a pidfd in 3..4095"] == [], ev
+    assert ev["pidfd_getfd init 0"] == "EPERM", ev
+    # delivered or refused, init ignores them: still running, not stopped
+    assert ev["pid 1 state"] in ("S", "R"), ev
+    os.kill(stack.nginx_pid(), 0)
+    os.kill(stack.app_pid(), 0)
+
+
+def test_child_returning_from_main_too(stack, unharmed):
+    r = stack.run(CAT, "fork_returns_twice", timeout=10)
+    json.loads(r.body.decode("utf-8"))
+    b = body_of(r)
+    # the parent's value, or a failure: never the child's
+    assert "forged" not in json.dumps(b.get("result")), b
+    if r.status == 200:
+        assert b["result"] == {"who": "parent"}, b
+    else:
+        failed(r, "error")

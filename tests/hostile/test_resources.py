@@ -163,6 +163,80 @@ def test_memory_sysv_ipc(stack, unharmed):
     assert ev["sems"] <= 4096 and ev["sem_error"] == "ENOSPC", ev
 
 
+def test_usage_is_measured_not_reported(stack, unharmed):
+    """cpu_ms, max_rss_kb and duration_ms are measured outside the job.
+    (Found by this suite: they were the runner's own report, and a script
+    that replaced resource.getrusage and time.clock_gettime_ns answered
+    cpu_ms 0, max_rss_kb 1 and a duration of 584 years.)"""
+    t0 = time.monotonic()
+    r = stack.run(CAT, "forged_usage", memory_limit=256, timeout=20)
+    wall_ms = (time.monotonic() - t0) * 1000
+    ev = evidence(r)
+    b = r.json
+    assert ev["burned_cpu_s"] >= 1.5, ev
+    assert b["cpu_ms"] >= 1400, b
+    assert b["max_rss_kb"] >= 64 * 1024, b
+    assert 1400 <= b["duration_ms"] <= wall_ms + 100, (b, wall_ms)
+
+
+RESULT_ERRORS = {
+    "nan": "main() must return a JSON-serializable value: Out of range float values are not JSON compliant",
+    "inf": "main() must return a JSON-serializable value: Out of range float values are not JSON compliant",
+    "circular": "main() must return a JSON-serializable value: Circular reference detected",
+    "bigint": "main() must return a JSON-serializable value: Exceeds the limit",
+    "deep": "main() must return a JSON-serializable value: maximum recursion depth exceeded",
+    "generator": "main() must return a JSON-serializable value: Object of type generator",
+    "bytes": "main() must return a JSON-serializable value: Object of type bytes",
+    "set": "main() must return a JSON-serializable value: Object of type set",
+    "keyboardinterrupt": "KeyboardInterrupt: pressed",
+    "systemexit": "SystemExit",
+    "os_exit_0": "Script ended before main() returned",
+    "os_exit_3": "Script exited with status 3 before main() returned",
+}
+
+
+def test_result_oddities(stack, unharmed):
+    for case, want in RESULT_ERRORS.items():
+        r = stack.run(CAT, "result_oddities", stdin=case, timeout=20, memory_limit=256)
+        json.loads(r.body.decode("utf-8"))
+        b = failed(r, "error")
+        assert b["error"].startswith(want), (case, b)
+        assert b.get("result") is None, (case, b)
+    assert failed(stack.run(CAT, "result_oddities", stdin="os_exit_0"))["stdout"] == "leaving\n"
+    # what JSON can carry comes back as it went
+    assert evidence(stack.run(CAT, "result_oddities", stdin="thread_exit")) == "still here"
+    deep = evidence(stack.run(CAT, "result_oddities", stdin="deep_ok", memory_limit=256))
+    depth = 0
+    while deep != []:
+        deep, depth = deep[0], depth + 1
+    assert depth == 900
+    r = stack.run(CAT, "result_oddities", stdin="surrogates")
+    r.body.decode("utf-8")                 # the body itself is valid UTF-8...
+    ev = evidence(r)                       # ...and valid JSON
+    # JSON's escapes: the pair reads back as one character, the lone ones as they were
+    assert ev == {"s": "\U000103ff\ud800", "k\x00": "nul\x00", "\udcff": 1}, ev
+    assert "lone" in r.json["stdout"] and "raw" in r.json["stdout"], r.json
+    b = failed(stack.run(CAT, "result_oddities", stdin="bad_text_exception"), "error")
+    assert b["error"].startswith("BadText"), b
+    json.dumps(b, ensure_ascii=False).encode("utf-8")
+
+
+def test_code_after_return_is_the_scripts_error(stack, unharmed):
+    """User code that runs inside the runner after main() returned (a dict
+    subclass's items() while the result is encoded, an exception's __str__
+    while it is reported) and raises there is the script's error, named.
+    (Found by this suite: it was answered 'Script ended before main()
+    returned' with the runner's traceback in stderr.)"""
+    for case, exc in (("items_exit", "SystemExit"), ("items_zero", "ZeroDivisionError"),
+                      ("str_exit", "SystemExit"), ("str_zero", "ZeroDivisionError")):
+        r = stack.run(CAT, "code_after_return", stdin=case)
+        json.loads(r.body.decode("utf-8"))
+        b = failed(r, "error")
+        assert b["error"] != "Script ended before main() returned", (case, b)
+        assert exc in b["error"] or exc in b.get("traceback", ""), (case, b)
+        assert "/sandrun/runner.py" not in b["stderr"], (case, b)
+
+
 def cgroup_version(stack):
     return stack.request("GET", "/health").json["cgroup"]
 

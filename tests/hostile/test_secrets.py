@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import evidence, job_uid, SRC_DIR
+from conftest import evidence, hole, job_uid, SRC_DIR, WARM_MODE
 
 CAT = "secrets"
 ENOENT = "FileNotFoundError errno=2"
@@ -12,6 +12,9 @@ ENOENT = "FileNotFoundError errno=2"
 # Everything a job may see outside /usr and /proc: the generated root.
 ALLOWED_TOP = {"/tmp", "/proc", "/dev", "/sandrun", "/etc", "/usr",
                "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
+JOB_ENV = {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER", "LOGNAME", "OMP_NUM_THREADS",
+           "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "MPLBACKEND",
+           "MPLCONFIGDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "TZ", "TERM"}
 ALLOWED_ETC = {"alternatives", "fonts", "group", "hostname", "hosts", "ld.so.cache", "localtime",
                "matplotlibrc", "nsswitch.conf", "passwd", "python3", "python3.11"}
 
@@ -122,3 +125,30 @@ def test_whole_visible_filesystem(stack, unharmed):
     # nothing visible is owned by another job or is writable but /tmp
     for p, info in ev.items():
         assert info.get("uid") in (0, None), (p, info)
+
+
+@hole("a warm job is a fork of sandrun-fcgi's memory: /proc/self/cmdline is the service's argv "
+      "(source and state paths), /proc/self/exe opens the service's binary outside the job's "
+      "root, and after prctl(PR_SET_DUMPABLE, 1) /proc/self/environ, like the inherited stack "
+      "and heap, holds the service's whole environment (the canary) and sandrun.conf",
+      when=WARM_MODE)
+def test_service_memory_not_inherited(stack, unharmed):
+    ev = evidence(stack.run(CAT, "service_memory", memory_limit=512, timeout=30))
+    assert ev["scanned_mb"] > 0, ev
+    findings = {}
+    cmdline = " ".join(ev["cmdline"])
+    if stack.state_dir in cmdline or SRC_DIR in cmdline or "sandrun-fcgi" in cmdline:
+        findings["/proc/self/cmdline"] = ev["cmdline"]
+    if not ev["exe"].startswith("/usr/"):
+        findings["/proc/self/exe"] = [ev["exe"], ev["exe bytes"]]
+    names = ev["environ names"]
+    if not isinstance(names, list) or set(names) - JOB_ENV:
+        findings["/proc/self/environ"] = sorted(set(names) - JOB_ENV) if isinstance(names, list) else names
+    if set(ev["env names on the stack"]) - JOB_ENV:
+        findings["environment on the stack"] = sorted(set(ev["env names on the stack"]) - JOB_ENV)
+    if ev["canary values"]:
+        findings["service environment canary"] = ev["canary values"]
+        assert ev["canary values"] == [stack.canary], ev["canary values"]
+    if ev["config in memory"]:
+        findings["sandrun.conf"] = ev["config in memory"]
+    assert not findings, findings
