@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import evidence, failed
+from conftest import evidence, failed, hole, script
 
 CAT = "resources"
 
@@ -259,3 +259,86 @@ def test_memory_outside_the_address_space(stack, unharmed):
         pytest.xfail("no memory cgroup on this host: pipe buffers are kernel memory no rlimit sees")
     b = failed(stack.run(CAT, "memory_kernel", memory_limit=128, timeout=30), "memory_exceeded")
     assert b["error"] == "Script exceeded the memory limit (128 MB)", b
+
+
+def _strict_json(raw):
+    def refuse(name):
+        raise ValueError("not JSON: " + name)
+    return json.loads(raw.decode("utf-8"), parse_constant=refuse)
+
+
+@hole("the result a script writes on fd 4 is checked with json-c, which accepts NaN, "
+      "Infinity, -Infinity and raw control characters in strings, and then passed on verbatim: "
+      "the /execute and /invoke responses are no longer JSON ({\"result\":NaN,...})")
+def test_forged_result_is_strict_json(stack, unharmed):
+    bad = {}
+    for body in ("NaN", "Infinity", "-Infinity", '[1, NaN]', '{"a": -Infinity}', '"tab\there"',
+                 '"new\nline"', '"nul\\u0000 escaped is fine"'):
+        r = stack.run(CAT, "forge_lax_json", stdin=body)
+        try:
+            b = _strict_json(r.body)
+        except ValueError as e:
+            bad["/execute " + body] = f"{e}: {r.body[:80]!r}"
+            continue
+        if body.startswith('"nul'):   # an escaped NUL is JSON: passed on
+            assert r.status == 200 and b["result"] == "nul\x00 escaped is fine", b
+        elif r.status != 200:         # or refused as a failure of the script
+            failed(r, "error")
+    code = ("import os\n\ndef handler(event, context):\n    os.write(4, b'success 2\\n{}' + event['x'].encode())\n"
+            "    os._exit(0)\n")
+    for body in ("NaN", '"tab\there"'):
+        r = stack.request("POST", "/invoke", json.dumps({"version": "v1", "handler": "main.handler", "code": code,
+                                                         "event": {"x": body}}).encode(),
+                          {"Content-Type": "application/json", "X-API-Key": stack.key})
+        try:
+            _strict_json(r.body)
+        except ValueError as e:
+            bad["/invoke " + body] = f"{e}: {r.body[:80]!r}"
+    assert not bad, bad
+
+
+@hole("RLIMIT_CPU counts per process: eight processes of a job with timeout (and so CPU "
+      "limit) 4 s use every core until the deadline, about ncpu x 4 s of CPU, and the answer's "
+      "cpu_ms counts only the runner and the children it reaped")
+def test_cpu_limit_holds_across_processes(stack, unharmed):
+    timeout = 4
+    r = stack.run(CAT, "cpu_processes", stdin=str(timeout - 0.8), timeout=timeout)
+    if r.status == 400:       # stopped at its CPU limit: the limit held
+        failed(r, "timeout")
+        return
+    ev, b = evidence(r), r.json
+    if ev["cpus"] < 2:
+        pytest.skip("one CPU: a job cannot use more CPU time than wall time here")
+    # the request's CPU limit is the timeout; and whatever it used is counted
+    assert ev["children_cpu_s"] <= timeout + 0.5 and b["cpu_ms"] >= 800 * ev["children_cpu_s"], \
+        {"children cpu s": ev["children_cpu_s"], "answer cpu_ms": b["cpu_ms"], "cpus": ev["cpus"]}
+
+
+@hole("source nested past CPython's parser limits makes compile() raise MemoryError or "
+      "RecursionError in the runner, which only expects SyntaxError and ValueError there: "
+      "answered 'Script ended before main() returned' (or 'the code'/'the handler') with the "
+      "runner's traceback in stderr, on /execute, /run and /invoke")
+def test_compile_bombs_are_the_scripts_error(stack, unharmed):
+    src = script(CAT, "compile_bomb")
+    bad = {}
+    for name, expr in (("unary", "-" * 200000 + "1"), ("additions", "+".join(["1"] * 100000)),
+                       ("lambdas", "lambda: " * 20000 + "1")):
+        code = src.replace("BOMB = 0  # replaced by the test", "BOMB = " + expr)
+        r = stack.execute(code, timeout=20)
+        b = failed(r, ("error", "memory_exceeded"))
+        if b["error"].startswith("Script ended") or "/sandrun/runner.py" in b["stderr"]:
+            bad["/execute " + name] = [b["error"], b["stderr"][-200:]]
+    code = script(CAT, "compile_bomb").replace("BOMB = 0  # replaced by the test", "BOMB = " + "-" * 200000 + "1")
+    h = {"Content-Type": "application/json", "X-API-Key": stack.key}
+    r = stack.request("POST", "/run", json.dumps({"code": code, "timeout": 20}).encode(), h)
+    b = r.json
+    if r.status != 200 or "Script ended" in (b.get("error") or "") or "/sandrun/runner.py" in b["stderr"]:
+        bad["/run"] = [r.status, b.get("error"), b.get("stderr", "")[-200:]]
+    r = stack.request("POST", "/invoke", json.dumps({
+        "version": "v1", "code": code.replace("def main():", "def handler(event, context):"),
+        "timeout": 20}).encode(), h)
+    b = r.json
+    if r.status != 200 or "ended before" in (b.get("error") or "") or "/sandrun/runner.py" in (b.get("error") or "") \
+            or "/sandrun/runner.py" in b.get("logs", ""):
+        bad["/invoke"] = [r.status, (b.get("error") or "")[-200:], b.get("logs", "")[-200:]]
+    assert not bad, bad
