@@ -92,6 +92,10 @@ int main(int argc, char **argv)
         struct sb_error err = { 0 };
         const char *script_path = NULL, *stdin_path = NULL, *timeout = NULL, *memory = NULL, *config_path = NULL;
 
+        /* the spawner executes this program again as its zygote (spawner.h) */
+        if (argc >= 1 && strcmp(argv[0], SB_ZYGOTE_ARGV0) == 0)
+                sb_spawner_zygote_main();
+
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
                 usage(stdout);
                 return 0;

@@ -96,6 +96,10 @@ int main(int argc, char **argv)
         const char *config_path = NULL;
         int r;
 
+        /* the spawner executes this program again as its zygote (spawner.h) */
+        if (argc >= 1 && strcmp(argv[0], SB_ZYGOTE_ARGV0) == 0)
+                sb_spawner_zygote_main();
+
         config_defaults(c);
 
         /* First pass: --config, --help, --version.  The file is read before

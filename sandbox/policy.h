@@ -18,6 +18,9 @@
 #define SB_INIT_FD 901
 /* the job's memory.events, for its init alone (cgroup.c) */
 #define SB_EVENTS_FD 902
+/* the supervisor's: the zygote's program, and what crosses its exec (spawner.c) */
+#define SB_ZYGOTE_EXE_FD 903
+#define SB_ZYGOTE_STATE_FD 904
 
 enum sb_cgroup_mode {
         SB_CGROUP_AUTO,        /* v2 where it is delegated, else v1 where it is mounted, else say why */

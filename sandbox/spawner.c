@@ -10,7 +10,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -468,6 +470,132 @@ static void __attribute__((noreturn)) zygote_main(const struct sb_policy *p, int
         _exit(0);
 }
 
+/* The zygote is a fresh program image, executed by the supervisor, never a
+ * fork of the service: a fork would hand every job the service's memory (its
+ * argv and environment on the stack, its configuration in the heap, the
+ * page it shares with the supervisor) and its address-space layout, which
+ * is what an attacker of the service's own request parsing would want to
+ * know.  What the zygote needs crosses the exec in a memfd: the policy (its
+ * pointers refilled on the other side), the seccomp program, the slots' net
+ * namespaces and cgroup fds, all of which stay open (not close-on-exec). */
+#define ZYGOTE_STATE_MAGIC 0x7a79676fu   /* "zygo" */
+struct zygote_state {
+        uint32_t magic;
+        uint32_t size;               /* of this struct: the same program on both sides */
+        pid_t supervisor;
+        int ctl;
+        int has_netns;
+        struct sb_policy policy;
+        /* then: the filter, netns[slots] if has_netns, and for cgroups
+         * mem[slots], pids[slots], events[slots] */
+};
+
+static char *zygote_env[4];
+
+static int keep_open(int fd)
+{
+        return fd < 0 ? 0 : fcntl(fd, F_SETFD, 0);
+}
+
+static int write_all_fd(int fd, const void *buf, size_t len)
+{
+        for (const char *b = buf; len > 0;) {
+                ssize_t n = write(fd, b, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                b += n, len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int zygote_state_write(const struct sb_policy *p, int ctl, pid_t self, const int *netns)
+{
+        int fd = memfd_create("sandrun-zygote-state", 0);
+        if (fd < 0 || dup3(fd, SB_ZYGOTE_STATE_FD, 0) < 0)
+                return -1;
+        close(fd);
+        struct zygote_state st = { .magic = ZYGOTE_STATE_MAGIC, .size = sizeof(st), .supervisor = self,
+                                   .ctl = ctl, .has_netns = netns != NULL, .policy = *p };
+        int r = keep_open(ctl) | keep_open(SB_RUNNER_FD) | keep_open(SB_INIT_FD) |
+                write_all_fd(SB_ZYGOTE_STATE_FD, &st, sizeof(st)) |
+                write_all_fd(SB_ZYGOTE_STATE_FD, p->filter, p->filter_len * sizeof(struct sock_filter));
+        for (unsigned i = 0; netns && i < p->slots; i++)
+                r |= keep_open(netns[i]);
+        if (netns)
+                r |= write_all_fd(SB_ZYGOTE_STATE_FD, netns, p->slots * sizeof(int));
+        if (p->cgroup) {
+                const int *arrays[3] = { p->cgroup_mem_fd, p->cgroup_pids_fd, p->cgroup_events_fd };
+                for (int k = 0; k < 3; k++) {
+                        for (unsigned i = 0; i < p->slots; i++)
+                                r |= keep_open(arrays[k][i]);
+                        r |= write_all_fd(SB_ZYGOTE_STATE_FD, arrays[k], p->slots * sizeof(int));
+                }
+        }
+        /* a sanitizer build keeps its options; nothing else of our
+         * environment goes across */
+        static const char *const pass[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+        static char buf[3][512];
+        size_t n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(pass); i++) {
+                const char *v = getenv(pass[i]);
+                if (v && snprintf(buf[n], sizeof(buf[n]), "%s=%s", pass[i], v) < (int) sizeof(buf[n]))
+                        zygote_env[n] = buf[n], n++;
+        }
+        zygote_env[n] = NULL;
+        return r ? -1 : 0;
+}
+
+static void __attribute__((noreturn)) zygote_exec(void)
+{
+        char *const argv[] = { (char *) SB_ZYGOTE_ARGV0, NULL };
+        execveat(SB_ZYGOTE_EXE_FD, "", argv, zygote_env, AT_EMPTY_PATH);
+        const char msg[] = "sandrun: cannot execute the zygote\n";
+        (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        _exit(3);
+}
+
+static int read_exact(int fd, void *buf, size_t len, off_t *off)
+{
+        ssize_t n = pread(fd, buf, len, *off);
+        if (n != (ssize_t) len)
+                return -1;
+        *off += (off_t) len;
+        return 0;
+}
+
+void sb_spawner_zygote_main(void)
+{
+        static struct zygote_state st;
+        static struct sb_policy p;
+        off_t off = 0;
+        int *netns = NULL;
+        if (read_exact(SB_ZYGOTE_STATE_FD, &st, sizeof(st), &off) < 0 || st.magic != ZYGOTE_STATE_MAGIC ||
+            st.size != sizeof(st))
+                _exit(3);
+        p = st.policy;
+        p.filter = malloc(p.filter_len * sizeof(struct sock_filter));
+        if (!p.filter || read_exact(SB_ZYGOTE_STATE_FD, p.filter, p.filter_len * sizeof(struct sock_filter), &off) < 0)
+                _exit(3);
+        if (st.has_netns) {
+                netns = malloc(p.slots * sizeof(int));
+                if (!netns || read_exact(SB_ZYGOTE_STATE_FD, netns, p.slots * sizeof(int), &off) < 0)
+                        _exit(3);
+        }
+        p.cgroup_mem_fd = p.cgroup_pids_fd = p.cgroup_events_fd = NULL;
+        if (p.cgroup) {
+                int **arrays[3] = { &p.cgroup_mem_fd, &p.cgroup_pids_fd, &p.cgroup_events_fd };
+                for (int k = 0; k < 3; k++) {
+                        *arrays[k] = malloc(p.slots * sizeof(int));
+                        if (!*arrays[k] || read_exact(SB_ZYGOTE_STATE_FD, *arrays[k], p.slots * sizeof(int), &off) < 0)
+                                _exit(3);
+                }
+        }
+        close(SB_ZYGOTE_STATE_FD);
+        zygote_main(&p, st.ctl, st.supervisor, netns);
+}
+
 /* The supervisor: a small single-threaded process without Python that keeps
  * the control socket and restarts the zygote when it dies.  Jobs in flight
  * on a dead zygote lose their reply socket (their callers answer 500); jobs
@@ -513,15 +641,16 @@ static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *po
                 }
         }
 
+        if (zygote_state_write(p, ctl, getpid(), netns) < 0)
+                _exit(1);
         unsigned quick_deaths = 0;
-        pid_t self = getpid();
         for (;;) {
                 uint64_t start = now_ns();
                 pid_t pid = fork();
                 if (pid < 0)
                         _exit(1);
                 if (pid == 0)
-                        zygote_main(p, ctl, self, netns);
+                        zygote_exec();
                 __atomic_add_fetch(&stats->zygote_starts, 1, __ATOMIC_RELAXED);
                 stats->zygote_pid = pid;
                 int st;
@@ -545,9 +674,41 @@ static void __attribute__((noreturn)) supervisor_main(const struct sb_policy *po
         }
 }
 
+/* A copy of our own program in a sealed memfd, opened read-only (exec
+ * refuses a file open for writing).  Executed from there, the zygote's
+ * /proc/self/exe names no host path. */
+static int zygote_image(struct sb_error *err)
+{
+        _cleanup_close_ int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (src < 0)
+                return sb_fail(err, errno, "open /proc/self/exe");
+        _cleanup_close_ int mfd = memfd_create("sandrun-zygote", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (mfd < 0)
+                return sb_fail(err, errno, "memfd_create");
+        struct stat st;
+        if (fstat(src, &st) < 0)
+                return sb_fail(err, errno, "stat /proc/self/exe");
+        for (off_t off = 0; off < st.st_size;) {
+                ssize_t n = sendfile(mfd, src, &off, (size_t) (st.st_size - off));
+                if (n <= 0)
+                        return sb_fail(err, n < 0 ? errno : EIO, "copy the program for the zygote");
+        }
+        if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return sb_fail(err, errno, "seal the zygote's program");
+        char path[40];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+        int ro = open(path, O_RDONLY | O_CLOEXEC);
+        if (ro < 0)
+                return sb_fail(err, errno, "reopen the zygote's program");
+        return ro;
+}
+
 int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err)
 {
         int sv[2];
+        _cleanup_close_ int image = zygote_image(err);
+        if (image < 0)
+                return image;
         struct sb_spawner_stats *stats = mmap(NULL, sizeof(*stats), PROT_READ | PROT_WRITE,
                                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (stats == MAP_FAILED)
@@ -569,9 +730,13 @@ int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_
                         if (dup3(sv[1], 3, O_CLOEXEC) < 0)
                                 _exit(1);
                 }
-                /* ... and the runner and init files the jobs bind (policy.h) */
+                /* ... the runner and init files the jobs bind (policy.h) and
+                 * the zygote's program */
+                if (dup3(image, SB_ZYGOTE_EXE_FD, O_CLOEXEC) < 0)
+                        _exit(1);
                 close_range(4, SB_RUNNER_FD - 1, 0);
-                close_range(SB_INIT_FD + 1, ~0U, 0);
+                close_range(SB_INIT_FD + 1, SB_ZYGOTE_EXE_FD - 1, 0);
+                close_range(SB_ZYGOTE_EXE_FD + 1, ~0U, 0);
                 int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (devnull >= 0) {
                         dup2(devnull, 0);

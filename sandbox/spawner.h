@@ -22,6 +22,12 @@ struct sb_spawner {
         struct sb_spawner_stats *stats;
 };
 
+/* The zygote is this same program, executed again with this argv[0]: the
+ * program's main() must hand over to sb_spawner_zygote_main() first thing
+ * when it sees it. */
+#define SB_ZYGOTE_ARGV0 "sandrun-zygote"
+void sb_spawner_zygote_main(void) __attribute__((noreturn));
+
 /* Fork the spawner.  Call while the caller is single-threaded. */
 int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err);
 /* Close the channel (the spawner then kills what still runs and exits) and reap it. */

@@ -153,6 +153,12 @@ int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err)
                         goto out;
         }
 
+        /* A job stays non-dumpable (step 4): its memory and /proc files are
+         * nobody's to read, not even its own other processes'. */
+        struct scmp_arg_cmp dumpable = SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE);
+        if ((r = rule(ctx, eperm, "prctl", 1, &dumpable, err)) < 0)
+                goto out;
+
         /* Turning off address-space randomisation helps exploits only. */
         struct scmp_arg_cmp no_aslr = SCMP_A0(SCMP_CMP_MASKED_EQ, ADDR_NO_RANDOMIZE, ADDR_NO_RANDOMIZE);
         if ((r = rule(ctx, eperm, "personality", 1, &no_aslr, err)) < 0)

@@ -130,10 +130,6 @@ def test_other_jobs_invisible(stack, unharmed):
     assert ev["tmp"] == [".shm"], ev
 
 
-@hole("every warm job inherits a MAP_SHARED page from the zygote (sandbox/spawner.c's "
-      "sb_spawner_stats, shared with sandrun-fcgi and the supervisor): one request's bytes are "
-      "read by every later request, the zygote's host pid is in it, and the restart counter "
-      "/metrics reports can be overwritten", when=WARM_MODE)
 def test_no_memory_shared_between_jobs(stack, unharmed):
     first, second = "tok" + secrets.token_hex(8), "tok" + secrets.token_hex(8)
     a = evidence(stack.run(CAT, "shared_mappings", stdin=first))
