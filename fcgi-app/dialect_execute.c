@@ -1,5 +1,6 @@
 /* POST /execute: a script with a top-level main(); see docs/api.md. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,51 @@ static const char *signal_name(int sig)
         return buf;
 }
 
+/* json-c's strict mode still takes raw control characters inside strings
+ * and the words NaN and Infinity; JSON (RFC 8259) has neither, and the
+ * runner's json.dumps(allow_nan=False) writes neither. */
+static bool strings_without_controls(const char *text, size_t len)
+{
+        bool in = false, escaped = false;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) text[i];
+                if (!in)
+                        in = c == '"';
+                else if (escaped)
+                        escaped = false;
+                else if (c == '\\')
+                        escaped = true;
+                else if (c == '"')
+                        in = false;
+                else if (c < 0x20)
+                        return false;
+        }
+        return !in;
+}
+
+static bool numbers_finite(struct json_object *v)
+{
+        switch (json_object_get_type(v)) {
+        case json_type_double:
+                return isfinite(json_object_get_double(v));
+        case json_type_array:
+                for (size_t i = 0; i < json_object_array_length(v); i++)
+                        if (!numbers_finite(json_object_array_get_idx(v, i)))
+                                return false;
+                return true;
+        case json_type_object: {
+                json_object_object_foreach(v, key, val) {
+                        (void) key;
+                        if (!numbers_finite(val))
+                                return false;
+                }
+                return true;
+        }
+        default:
+                return true;
+        }
+}
+
 /* Is this one JSON value?  The runner made it, but the script could write
  * to the same channel, so check before passing it on verbatim. */
 bool dialect_valid_json(const char *text, size_t len)
@@ -29,7 +75,7 @@ bool dialect_valid_json(const char *text, size_t len)
          * number at the very end is complete rather than "continue" */
         struct json_object *v = json_tokener_parse_ex(tok, text, (int) len + 1);
         bool ok = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) >= len &&
-                  strlen(text) == len;
+                  strlen(text) == len && strings_without_controls(text, len) && numbers_finite(v);
         json_object_put(v);
         json_tokener_free(tok);
         return ok;

@@ -128,14 +128,20 @@ def send_result(value, max_result, what, filename):
 
 
 def compile_user(source, filename):
+    """The code object, or (message, line, text, headline) saying why not;
+    headline is None for a SyntaxError, else the error's own words."""
     try:
         return compile(source, filename, "exec", dont_inherit=True), None
     except SyntaxError as e:
         msg = e.msg if e.msg else str(e)
         line = e.lineno if e.lineno is not None else 0
-        return None, (msg, line, "".join(traceback.format_exception_only(type(e), e)))
+        return None, (msg, line, "".join(traceback.format_exception_only(type(e), e)), None)
     except ValueError as e:  # e.g. source code string cannot contain null bytes
-        return None, (str(e), 0, "ValueError: %s\n" % e)
+        return None, (str(e), 0, "ValueError: %s\n" % e, None)
+    except (MemoryError, RecursionError) as e:
+        # nested past what the compiler can hold: the script's fault too
+        text = "%s: %s (the code is nested too deeply to compile)" % (type(e).__name__, e or "out of memory")
+        return None, (text, 0, text + "\n", text)
 
 
 # -- POST /execute: a script with a top-level main() ---------------------------
@@ -145,8 +151,8 @@ def run_execute(source, max_result):
     register_source(filename, source)
     code, syntax = compile_user(source, filename)
     if syntax:
-        msg, line, _ = syntax
-        return send("error", {"error": "SyntaxError: %s (line %d)" % (msg, line)})
+        msg, line, _, headline = syntax
+        return send("error", {"error": headline or "SyntaxError: %s (line %d)" % (msg, line)})
     namespace = {"__name__": "__sandrun__", "__file__": filename, "__builtins__": __builtins__}
     try:
         exec(code, namespace)
@@ -168,9 +174,9 @@ def run_plain(source, max_result):
     register_source(filename, source)
     code, syntax = compile_user(source, filename)
     if syntax:
-        msg, line, text = syntax
+        msg, line, text, headline = syntax
         sys.stderr.write(text)
-        return send("error", {"error": "SyntaxError on line %d" % line})
+        return send("error", {"error": headline or "SyntaxError on line %d" % line})
     namespace = {"__name__": "__main__", "__file__": filename, "__builtins__": __builtins__}
     try:
         exec(code, namespace)
@@ -222,7 +228,7 @@ def run_invoke(source, max_result, handler):
 
     code, syntax = compile_user(source, filename)
     if syntax:
-        _, _, text = syntax
+        _, _, text, _ = syntax
         return send("error", {"error": text})
     module = types.ModuleType(module_name)
     module.__file__ = filename

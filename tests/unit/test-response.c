@@ -1,6 +1,8 @@
 /* Response helpers: output is always valid JSON. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "../../fcgi-app/dialects.h"
 #include "../../fcgi-app/response.h"
 #include "tap.h"
 
@@ -12,6 +14,17 @@ static const char *str(struct json_object *o)
 int main(void)
 {
         struct json_object *o;
+
+        /* what a script may write on the result channel is passed on only
+         * when it is JSON, strictly */
+        static const char *const good[] = { "1", "-0.5e3", "\"x\"", "[1, {\"a\": null}]", "\"nul\\u0000\"",
+                                            "\"tab\\there\"", "true" };
+        static const char *const bad[] = { "NaN", "Infinity", "-Infinity", "[1, NaN]", "{\"a\": -Infinity}",
+                                           "\"tab\there\"", "\"new\nline\"", "1 2", "{", "'x'", "nan" };
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+                ok(dialect_valid_json(good[i], strlen(good[i])), "JSON accepted: %s", good[i]);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                ok(!dialect_valid_json(bad[i], strlen(bad[i])), "not JSON refused: %s", bad[i]);
 
         o = json_text("hello", 5);
         is_str(str(o), "\"hello\"", "plain ASCII kept");
