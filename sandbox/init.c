@@ -23,7 +23,10 @@
  * the job, reporting which call it was; EVENTS_FD the job cgroup's
  * memory.events, or "-" without cgroups: an OOM kill there during the job is
  * reported as such. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +43,10 @@
 #include <unistd.h>
 
 #include "protocol.h"
+
+/* how often init sums the job's CPU time: a job of N busy processes may
+ * overrun its CPU limit by at most N x this */
+#define CPU_CHECK_NS 100000000ull
 
 static uint64_t now_ns(void)
 {
@@ -88,6 +95,52 @@ static uint64_t oom_kills(int fd)
         return s ? strtoull(s + 9, NULL, 10) : 0;
 }
 
+/* CPU time of the whole job, user and system, in microseconds: what init
+ * reaped (the runner, with what it reaped, and orphans) and what every
+ * process still here has used and reaped.  RLIMIT_CPU bounds each process;
+ * this bounds their sum, which is what the request's CPU limit means.
+ * /proc is the job's own: it shows the job's processes and nothing else. */
+static void job_cpu(uint64_t *user_us, uint64_t *sys_us)
+{
+        static long tick_us;
+        if (!tick_us) {
+                long hz = sysconf(_SC_CLK_TCK);
+                tick_us = hz > 0 ? 1000000 / hz : 10000;
+        }
+        struct rusage ru;
+        getrusage(RUSAGE_CHILDREN, &ru);
+        uint64_t u = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec;
+        uint64_t k = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec;
+        DIR *d = opendir("/proc");
+        for (struct dirent *e; d && (e = readdir(d));) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9' || strcmp(e->d_name, "1") == 0)
+                        continue;
+                char path[64], buf[1024];
+                snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                if (n <= 0)
+                        continue;
+                buf[n] = 0;
+                /* after the command's closing parenthesis: state, then fields
+                 * 4..; utime, stime, cutime, cstime are fields 14..17 */
+                char *p = strrchr(buf, ')');
+                unsigned long long f[15] = { 0 };
+                if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+                                 &f[11], &f[12], &f[13], &f[14]) != 4)
+                        continue;
+                u += (f[11] + f[13]) * (uint64_t) tick_us;
+                k += (f[12] + f[14]) * (uint64_t) tick_us;
+        }
+        if (d)
+                closedir(d);
+        *user_us = u;
+        *sys_us = k;
+}
+
 int main(int argc, char **argv)
 {
         long worker = argc == 8 ? number(argv[1]) : -1;
@@ -118,6 +171,9 @@ int main(int argc, char **argv)
                 _exit(1);
 
         uint64_t deadline = now_ns() + (uint64_t) wall_ms * 1000000ull;
+        /* the CPU limit is the timeout rounded up to seconds, as RLIMIT_CPU's */
+        const uint64_t cpu_limit_us = (((uint64_t) wall_ms + 999) / 1000) * 1000000ull;
+        uint64_t next_cpu_check = now_ns() + CPU_CHECK_NS;
         bool timed_out = false;
         uint32_t forbidden_arch = 0;
         int32_t forbidden_nr = 0;
@@ -127,13 +183,15 @@ int main(int argc, char **argv)
                 struct rusage ru;
                 while ((pid = wait4(-1, &st, __WALL | WNOHANG, &ru)) > 0) {
                         if (pid == (pid_t) worker) {
-                                /* the runner's own usage (with what it reaped), so the
-                                 * answer need not wait for the whole job's teardown */
+                                /* the whole job's CPU time so far (processes the runner
+                                 * left are killed right after), the runner's peak memory */
+                                uint64_t user_us, sys_us;
+                                job_cpu(&user_us, &sys_us);
                                 struct sb_job_reply r = {
                                         .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = st,
                                         .timed_out = timed_out,
-                                        .utime_us = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec,
-                                        .stime_us = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec,
+                                        .utime_us = user_us,
+                                        .stime_us = sys_us,
                                         .maxrss_kb = (uint64_t) ru.ru_maxrss,
                                         .base_rss_kb = (uint64_t) base_rss_kb,
                                         /* from the job's first instruction, confinement included */
@@ -154,7 +212,19 @@ int main(int argc, char **argv)
                         kill(-1, SIGKILL);
                         timed_out = true;
                 }
+                if (!timed_out && now >= next_cpu_check) {
+                        uint64_t user_us, sys_us;
+                        job_cpu(&user_us, &sys_us);
+                        if (user_us + sys_us > cpu_limit_us) {
+                                /* the CPU limit is the job's, not each process's */
+                                kill(-1, SIGKILL);
+                                timed_out = true;
+                        }
+                        next_cpu_check = now + CPU_CHECK_NS;
+                }
                 uint64_t left = timed_out ? 1000000000ull : deadline - now;
+                if (!timed_out && next_cpu_check - now < left)
+                        left = next_cpu_check - now;
                 struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = (int) listener, .events = POLLIN } };
                 int ms = left >= 1000000000ull ? 1000 : (int) ((left + 999999) / 1000000);
                 if (poll(pfd, 2, ms) <= 0)

@@ -294,9 +294,6 @@ def test_forged_result_is_strict_json(stack, unharmed):
     assert not bad, bad
 
 
-@hole("RLIMIT_CPU counts per process: eight processes of a job with timeout (and so CPU "
-      "limit) 4 s use every core until the deadline, about ncpu x 4 s of CPU, and the answer's "
-      "cpu_ms counts only the runner and the children it reaped")
 def test_cpu_limit_holds_across_processes(stack, unharmed):
     timeout = 4
     r = stack.run(CAT, "cpu_processes", stdin=str(timeout - 0.8), timeout=timeout)
