@@ -141,6 +141,31 @@ static void job_cpu(uint64_t *user_us, uint64_t *sys_us)
         *sys_us = k;
 }
 
+/* Reap until no process of the job is left (they are all ours: pid 1 gets
+ * every orphan), at most a second: a process stuck in the kernel must not
+ * hold the answer. */
+static void reap_all(int sfd)
+{
+        uint64_t until = now_ns() + 1000000000ull;
+        for (;;) {
+                pid_t pid = waitpid(-1, NULL, __WALL | WNOHANG);
+                if (pid < 0 && errno == ECHILD)
+                        return;
+                if (pid > 0)
+                        continue;
+                uint64_t now = now_ns();
+                if (now >= until)
+                        return;
+                /* until the next SIGCHLD */
+                struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+                if (poll(&pfd, 1, (int) ((until - now) / 1000000) + 1) > 0) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+                                ;
+                }
+        }
+}
+
 int main(int argc, char **argv)
 {
         long worker = argc == 8 ? number(argv[1]) : -1;
@@ -183,8 +208,12 @@ int main(int argc, char **argv)
                 struct rusage ru;
                 while ((pid = wait4(-1, &st, __WALL | WNOHANG, &ru)) > 0) {
                         if (pid == (pid_t) worker) {
-                                /* the whole job's CPU time so far (processes the runner
-                                 * left are killed right after), the runner's peak memory */
+                                /* Nothing of the job outlives its answer: what the
+                                 * runner left is killed and reaped before the report
+                                 * (usually nothing, so no wait); then the whole job's
+                                 * CPU time is all in our children's usage. */
+                                kill(-1, SIGKILL);
+                                reap_all(sfd);
                                 uint64_t user_us, sys_us;
                                 job_cpu(&user_us, &sys_us);
                                 struct sb_job_reply r = {

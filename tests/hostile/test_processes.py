@@ -7,7 +7,7 @@ import re
 import secrets
 import time
 
-from conftest import evidence, failed, job_processes, assert_job_gone, body_of
+from conftest import evidence, failed, job_processes, assert_job_gone, body_of, processes_in_pidns
 
 CAT = "processes"
 
@@ -43,6 +43,22 @@ def test_daemon_does_not_outlive_request(stack, unharmed):
         chk = evidence(stack.run(CAT, "find_processes"))
         assert sorted(chk["procs"]) == ["1", "2"], chk
         assert chk["heartbeat"] is False, chk
+
+
+def test_daemon_gone_before_the_answer(stack, unharmed):
+    # a daemon holding 600 MB takes the kernel a while to tear down once
+    # killed: when the answer has left, at most the job's init may still be
+    # there (on its way out), never the daemon
+    ev = evidence(stack.run(CAT, "daemon_escape", stdin="600", memory_limit=1024, timeout=20))
+    left = {}
+    for pid in processes_in_pidns(ev["pidns"]):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                left[pid] = f.read().strip()
+        except OSError:
+            pass
+    assert ev["alive_at_return"] is True, ev
+    assert set(left.values()) <= {"sandrun-init"}, left
 
 
 def test_kill_everything(stack, unharmed):
