@@ -533,16 +533,18 @@ static int zygote_state_write(const struct sb_policy *p, int ctl, pid_t self, co
                         r |= write_all_fd(SB_ZYGOTE_STATE_FD, arrays[k], p->slots * sizeof(int));
                 }
         }
-        /* a sanitizer build keeps its options; nothing else of our
-         * environment goes across */
+        /* Nothing of our environment goes across, but for a sanitizer
+         * build's own options (such a build never serves strangers). */
+        size_t n = 0;
+#if defined(__SANITIZE_ADDRESS__)
         static const char *const pass[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
         static char buf[3][512];
-        size_t n = 0;
         for (size_t i = 0; i < ELEMENTSOF(pass); i++) {
                 const char *v = getenv(pass[i]);
                 if (v && snprintf(buf[n], sizeof(buf[n]), "%s=%s", pass[i], v) < (int) sizeof(buf[n]))
                         zygote_env[n] = buf[n], n++;
         }
+#endif
         zygote_env[n] = NULL;
         return r ? -1 : 0;
 }
