@@ -96,11 +96,11 @@ static uint64_t oom_kills(int fd)
 }
 
 /* CPU time of the whole job, user and system, in microseconds: what init
- * reaped (the runner, with what it reaped, and orphans) and what every
- * process still here has used and reaped.  RLIMIT_CPU bounds each process;
+ * reaped (the runner, with what it reaped, and orphans) and, with
+ * live_too, what every process still here has used and reaped.  RLIMIT_CPU bounds each process;
  * this bounds their sum, which is what the request's CPU limit means.
  * /proc is the job's own: it shows the job's processes and nothing else. */
-static void job_cpu(uint64_t *user_us, uint64_t *sys_us)
+static void job_cpu(bool live_too, uint64_t *user_us, uint64_t *sys_us)
 {
         static long tick_us;
         if (!tick_us) {
@@ -111,7 +111,7 @@ static void job_cpu(uint64_t *user_us, uint64_t *sys_us)
         getrusage(RUSAGE_CHILDREN, &ru);
         uint64_t u = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec;
         uint64_t k = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec;
-        DIR *d = opendir("/proc");
+        DIR *d = live_too ? opendir("/proc") : NULL;
         for (struct dirent *e; d && (e = readdir(d));) {
                 if (e->d_name[0] < '1' || e->d_name[0] > '9' || strcmp(e->d_name, "1") == 0)
                         continue;
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
                                 kill(-1, SIGKILL);
                                 reap_all(sfd);
                                 uint64_t user_us, sys_us;
-                                job_cpu(&user_us, &sys_us);
+                                job_cpu(false, &user_us, &sys_us);
                                 struct sb_job_reply r = {
                                         .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = st,
                                         .timed_out = timed_out,
@@ -243,7 +243,7 @@ int main(int argc, char **argv)
                 }
                 if (!timed_out && now >= next_cpu_check) {
                         uint64_t user_us, sys_us;
-                        job_cpu(&user_us, &sys_us);
+                        job_cpu(true, &user_us, &sys_us);
                         if (user_us + sys_us > cpu_limit_us) {
                                 /* the CPU limit is the job's, not each process's */
                                 kill(-1, SIGKILL);
