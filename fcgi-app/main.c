@@ -233,6 +233,10 @@ int main(int argc, char **argv)
                                                                                          : "none"));
         if (!service.policy.cgroup)
                 json_object_object_add(f, "cgroup_why", json_object_new_string(service.policy.cgroup_why));
+        else
+                json_object_object_add(f, "cgroup_cpu", json_object_new_string(
+                        !service.policy.cgroup_cpu ? "none"
+                        : service.policy.cgroup == 2 ? service.policy.cgroup_dir : service.policy.cgroup_cpu_dir));
         struct json_object *libs = json_object_new_array();
         for (size_t i = 0; i < service.n_libraries; i++)
                 json_object_array_add(libs, json_object_new_string(service.libraries[i]));

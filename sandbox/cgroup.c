@@ -7,7 +7,10 @@
  * memory cgroup counts all of it for the whole job, and records an OOM kill
  * ("oom_kill N" in memory.events, or in v1's memory.oom_control) so the
  * answer can say so instead of guessing from a SIGKILL.  A pids cgroup counts
- * every task of the job whatever its uid.
+ * every task of the job whatever its uid.  Where the cpu controller is there
+ * too, each slot's cgroup has the same weight: the scheduler shares the CPU
+ * between jobs, not between processes, so a job of sixty-four busy processes
+ * gets no more of it than a job of one.
  *
  * cgroup v2 first, where the service's own cgroup is delegated to it (its
  * "0::" line in /proc/self/cgroup, with memory and pids offered), laid out as
@@ -224,6 +227,12 @@ static int setup_v2(struct sb_policy *p, struct sb_error *err)
                 if ((r = write_at(dir, "cgroup.subtree_control", "+memory +pids")) < 0)
                         return sb_fail(err, -r, "enable memory and pids in %s", p->cgroup_dir);
         }
+        /* the cpu controller is a bonus: its absence changes no limit */
+        if ((n = read_at(dir, "cgroup.controllers", buf, sizeof(buf))) > 0 && has_word(buf, "cpu", " \n")) {
+                if ((n = read_at(dir, "cgroup.subtree_control", buf, sizeof(buf))) > 0 &&
+                    (has_word(buf, "cpu", " \n") || write_at(dir, "cgroup.subtree_control", "+cpu") == 0))
+                        p->cgroup_cpu = true;
+        }
         snprintf(p->cgroup_pids_dir, sizeof(p->cgroup_pids_dir), "%s", p->cgroup_dir);
         p->cgroup = 2;
         return make_slots(p, dir, dir, err);
@@ -279,14 +288,32 @@ static int setup_v1(struct sb_policy *p, struct sb_error *err)
         if (mdir < 0 || pdir < 0)
                 return sb_fail(err, errno, "open the v1 cgroups");
         p->cgroup = 1;
-        return make_slots(p, mdir, pdir, err);
+        if ((r = make_slots(p, mdir, pdir, err)) < 0)
+                return r;
+        /* the cpu controller is a bonus: without it, nothing but fairness changes */
+        char cpu[PATH_MAX];
+        struct sb_error ignored = { 0 };
+        if (hierarchy_dir("cpu", cpu, sizeof(cpu), &ignored) == 0 && access(cpu, W_OK) == 0 &&
+            instance_dir_v1(cpu, p->cgroup_cpu_dir, sizeof(p->cgroup_cpu_dir), &ignored) == 0) {
+                bool ok = true;
+                for (unsigned slot = 0; ok && slot < p->slots; slot++) {
+                        char path[PATH_MAX];
+                        snprintf(path, sizeof(path), "%s/job-%u", p->cgroup_cpu_dir, slot);
+                        ok = mkdir(path, 0755) == 0 || errno == EEXIST;
+                }
+                p->cgroup_cpu = ok;
+                if (!ok)
+                        p->cgroup_cpu_dir[0] = 0;
+        }
+        return 0;
 }
 
 int sb_cgroup_prepare(struct sb_policy *p, enum sb_cgroup_mode mode, struct sb_error *err)
 {
         p->cgroup = 0;
         p->cgroup_why[0] = 0;
-        p->cgroup_dir[0] = p->cgroup_pids_dir[0] = 0;
+        p->cgroup_dir[0] = p->cgroup_pids_dir[0] = p->cgroup_cpu_dir[0] = 0;
+        p->cgroup_cpu = false;
         if (mode == SB_CGROUP_OFF) {
                 snprintf(p->cgroup_why, sizeof(p->cgroup_why), "off by the cgroup setting");
                 return 0;
@@ -303,7 +330,8 @@ int sb_cgroup_prepare(struct sb_policy *p, enum sb_cgroup_mode mode, struct sb_e
                 return 0;
         p->cgroup = 0;
 fail:
-        p->cgroup_dir[0] = p->cgroup_pids_dir[0] = 0;
+        p->cgroup_dir[0] = p->cgroup_pids_dir[0] = p->cgroup_cpu_dir[0] = 0;
+        p->cgroup_cpu = false;
         snprintf(p->cgroup_why, sizeof(p->cgroup_why), "%.140s; %.140s", why2.msg,
                  why1.msg[0] ? why1.msg : "no v1 fallback");
         if (mode == SB_CGROUP_ON)
@@ -317,11 +345,13 @@ int sb_cgroup_open(struct sb_policy *p, struct sb_error *err)
                 return 0;
         p->cgroup_mem_fd = calloc(p->slots, sizeof(int));
         p->cgroup_pids_fd = calloc(p->slots, sizeof(int));
+        p->cgroup_cpu_fd = calloc(p->slots, sizeof(int));
         p->cgroup_events_fd = calloc(p->slots, sizeof(int));
-        if (!p->cgroup_mem_fd || !p->cgroup_pids_fd || !p->cgroup_events_fd)
+        if (!p->cgroup_mem_fd || !p->cgroup_pids_fd || !p->cgroup_cpu_fd || !p->cgroup_events_fd)
                 return sb_failx(err, ENOMEM, "out of memory");
         for (unsigned slot = 0; slot < p->slots; slot++)
-                p->cgroup_mem_fd[slot] = p->cgroup_pids_fd[slot] = p->cgroup_events_fd[slot] = -1;
+                p->cgroup_mem_fd[slot] = p->cgroup_pids_fd[slot] = p->cgroup_cpu_fd[slot] =
+                        p->cgroup_events_fd[slot] = -1;
         for (unsigned slot = 0; slot < p->slots; slot++) {
                 char path[PATH_MAX];
                 snprintf(path, sizeof(path), "%s/job-%u", p->cgroup_dir, slot);
@@ -335,6 +365,11 @@ int sb_cgroup_open(struct sb_policy *p, struct sb_error *err)
                         if ((p->cgroup_pids_fd[slot] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
                                 return sb_fail(err, errno, "open %s", path);
                 }
+                if (p->cgroup == 1 && p->cgroup_cpu) {
+                        snprintf(path, sizeof(path), "%s/job-%u", p->cgroup_cpu_dir, slot);
+                        if ((p->cgroup_cpu_fd[slot] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                                return sb_fail(err, errno, "open %s", path);
+                }
         }
         return 0;
 }
@@ -342,8 +377,9 @@ int sb_cgroup_open(struct sb_policy *p, struct sb_error *err)
 void sb_cgroup_remove(const struct sb_policy *p)
 {
         /* every job is gone by now; a cgroup still busy simply stays */
-        const char *dirs[2] = { p->cgroup_dir, p->cgroup == 1 ? p->cgroup_pids_dir : NULL };
-        for (int i = 0; p->cgroup && i < 2; i++) {
+        const char *dirs[3] = { p->cgroup_dir, p->cgroup == 1 ? p->cgroup_pids_dir : NULL,
+                                p->cgroup == 1 && p->cgroup_cpu ? p->cgroup_cpu_dir : NULL };
+        for (int i = 0; p->cgroup && i < 3; i++) {
                 if (!dirs[i])
                         continue;
                 for (unsigned slot = 0; slot < p->slots; slot++) {
@@ -380,5 +416,7 @@ int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, 
                 return sb_fail(err, -r, "join the job's memory cgroup");
         if (p->cgroup == 1 && (r = write_at(p->cgroup_pids_fd[lim->slot], "cgroup.procs", "0")) < 0)
                 return sb_fail(err, -r, "join the job's pids cgroup");
+        if (p->cgroup == 1 && p->cgroup_cpu && (r = write_at(p->cgroup_cpu_fd[lim->slot], "cgroup.procs", "0")) < 0)
+                return sb_fail(err, -r, "join the job's cpu cgroup");
         return 0;
 }

@@ -113,7 +113,7 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
 
 void sb_policy_release(struct sb_policy *p)
 {
-        int **fds[] = { &p->cgroup_mem_fd, &p->cgroup_pids_fd, &p->cgroup_events_fd };
+        int **fds[] = { &p->cgroup_mem_fd, &p->cgroup_pids_fd, &p->cgroup_cpu_fd, &p->cgroup_events_fd };
         for (size_t k = 0; k < ELEMENTSOF(fds); k++) {
                 for (unsigned i = 0; *fds[k] && i < p->slots; i++)
                         if ((*fds[k])[i] >= 0)

@@ -81,9 +81,12 @@ struct sb_policy {
         int cgroup;                  /* 2 or 1: the cgroup version in use; 0: none */
         char cgroup_dir[512];        /* where the slots' (memory) cgroups are, a host path */
         char cgroup_pids_dir[512];   /* v1: where the slots' pids cgroups are */
+        char cgroup_cpu_dir[512];    /* v1: where the slots' cpu cgroups are, or empty */
+        bool cgroup_cpu;             /* jobs also share the CPU as equals (cpu controller) */
         char cgroup_why[300];        /* when not in use: why, for the log */
         int *cgroup_mem_fd;          /* per slot, opened by the spawner */
         int *cgroup_pids_fd;         /* v1: per slot */
+        int *cgroup_cpu_fd;          /* v1 with cpu: per slot, else -1 */
         int *cgroup_events_fd;       /* per slot: memory.events (v1: memory.oom_control) */
 
         /* the seccomp program, compiled once */

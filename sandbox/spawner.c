@@ -487,7 +487,7 @@ struct zygote_state {
         int has_netns;
         struct sb_policy policy;
         /* then: the filter, netns[slots] if has_netns, and for cgroups
-         * mem[slots], pids[slots], events[slots] */
+         * mem[slots], pids[slots], cpu[slots], events[slots] */
 };
 
 static char *zygote_env[4];
@@ -526,8 +526,8 @@ static int zygote_state_write(const struct sb_policy *p, int ctl, pid_t self, co
         if (netns)
                 r |= write_all_fd(SB_ZYGOTE_STATE_FD, netns, p->slots * sizeof(int));
         if (p->cgroup) {
-                const int *arrays[3] = { p->cgroup_mem_fd, p->cgroup_pids_fd, p->cgroup_events_fd };
-                for (int k = 0; k < 3; k++) {
+                const int *arrays[4] = { p->cgroup_mem_fd, p->cgroup_pids_fd, p->cgroup_cpu_fd, p->cgroup_events_fd };
+                for (int k = 0; k < 4; k++) {
                         for (unsigned i = 0; i < p->slots; i++)
                                 r |= keep_open(arrays[k][i]);
                         r |= write_all_fd(SB_ZYGOTE_STATE_FD, arrays[k], p->slots * sizeof(int));
@@ -585,10 +585,10 @@ void sb_spawner_zygote_main(void)
                 if (!netns || read_exact(SB_ZYGOTE_STATE_FD, netns, p.slots * sizeof(int), &off) < 0)
                         _exit(3);
         }
-        p.cgroup_mem_fd = p.cgroup_pids_fd = p.cgroup_events_fd = NULL;
+        p.cgroup_mem_fd = p.cgroup_pids_fd = p.cgroup_cpu_fd = p.cgroup_events_fd = NULL;
         if (p.cgroup) {
-                int **arrays[3] = { &p.cgroup_mem_fd, &p.cgroup_pids_fd, &p.cgroup_events_fd };
-                for (int k = 0; k < 3; k++) {
+                int **arrays[4] = { &p.cgroup_mem_fd, &p.cgroup_pids_fd, &p.cgroup_cpu_fd, &p.cgroup_events_fd };
+                for (int k = 0; k < 4; k++) {
                         *arrays[k] = malloc(p.slots * sizeof(int));
                         if (!*arrays[k] || read_exact(SB_ZYGOTE_STATE_FD, *arrays[k], p.slots * sizeof(int), &off) < 0)
                                 _exit(3);

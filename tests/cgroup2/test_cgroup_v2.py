@@ -67,7 +67,7 @@ def service():
     # what systemd does for Delegate=yes: the controllers offered down to
     # the unit's cgroup, which is the service's own
     with open(CG + "/cgroup.subtree_control", "w") as f:
-        f.write("+memory +pids")
+        f.write("+memory +pids +cpu")
     os.makedirs(DELEGATED, exist_ok=True)
     write_conf(os.path.join(STATE, "sandrun.conf"))
     log = open(os.path.join(STATE, "sandrun.log"), "w+")
@@ -111,6 +111,8 @@ def test_delegated_layout(service):
     assert str(proc.pid) in service_pids, service_pids
     enabled = read(DELEGATED + "/cgroup.subtree_control").split()
     assert "memory" in enabled and "pids" in enabled, enabled
+    # offered, so used: jobs share the CPU as equals
+    assert "cpu" in enabled, enabled
     for slot in range(SLOTS):
         job = f"{DELEGATED}/job-{slot}"
         assert read(job + "/pids.max").strip() == str(MAX_PROCESSES + 1)

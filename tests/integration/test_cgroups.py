@@ -60,8 +60,18 @@ def test_job_in_its_slot_cgroups_and_removed_at_stop():
                     with open(os.path.join(s, limit_file)) as f:
                         seen = int(f.read())
             time.sleep(0.05)
+        cpu_base = started_line(st).get("cgroup_cpu", "none")
+        in_cpu = None
+        if cpu_base != "none" and seen is not None:
+            # the job's processes share the CPU as one: they sit in the slot's cpu cgroup
+            for s in job_cgroups(cpu_base):
+                with open(os.path.join(s, "cgroup.procs")) as f:
+                    if len(f.read().split()) >= 2:
+                        in_cpu = s
         t.join()
         assert answer["r"].status == 200, answer["r"]
+        if cpu_base != "none":
+            assert in_cpu is not None, cpu_base
         # the request's limit, the job's /tmp (64 MB) and 16 MB for the kernel
         assert seen == (100 + 64 + 16) << 20, seen
     if kind == "v1":
