@@ -159,7 +159,8 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
                 "exec(compile(_runner_source, '/sandrun/runner.py', 'exec'), _r.__dict__)\n"
                 "sys.modules['_sandrun_runner'] = _r\n"
                 "_r.warm_prepare()\n"
-                "del _n, _r, _libs, _runner_source\n"
+                "del _r, _libs, _runner_source\n"
+                "globals().pop('_n', None)\n"   /* unbound when no library is configured */
                 "gc.collect()\n"
                 "gc.freeze()\n";
         PyObject *res = PyRun_String(boot, Py_file_input, globals, globals);

@@ -143,3 +143,18 @@ def test_cli_invoke_matches_http_invoke(libstack, tmp_path, event, status):
                                      "event": event, "context": {"id": "c1"}})
     assert http.status == 200
     assert _without_measurements(json.loads(p.stdout)) == _without_measurements(http.json)
+
+
+@pytest.mark.parametrize("mode", ["warm", "cold"])
+def test_no_library_at_all(libstack, tmp_path, mode):
+    # "libraries": [] is a valid configuration: plain Python, nothing preloaded
+    with open(os.path.join(libstack.state_dir, "sandrun.conf")) as f:
+        conf = json.load(f)
+    conf.update({"libraries": [], "mode": mode})
+    (tmp_path / "sandrun.conf").write_text(json.dumps(conf))
+    (tmp_path / "s.py").write_text("import sys\ndef main():\n    return sorted(m for m in ('numpy', 'pandas') if m in sys.modules)\n")
+    p = subprocess.run([os.path.join(libstack.build_dir, "cli", "sandrun"), "run", str(tmp_path / "s.py"),
+                        "--config", str(tmp_path / "sandrun.conf")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert json.loads(p.stdout)["result"] == [], p.stdout
