@@ -26,8 +26,10 @@
  * Else none: the rlimits and the other bounds of docs/security.md hold alone,
  * and /health and the start-up log say so and why.
  *
- * pids.max is fixed at start-up; the memory limit is written by each job's
- * first process before it joins (the request's limit varies).
+ * pids.max is fixed at start-up; the memory limit is written by the spawner
+ * before each job (the request's limit varies).  A v2 job's first process is
+ * born in its slot's cgroup (clone3 with CLONE_INTO_CGROUP); a v1 job's
+ * joins its slot's cgroups first thing.
  * sb_cgroup_prepare runs in the main process before anything else starts (v2
  * may move that process); sb_cgroup_open in the spawner, which keeps each
  * slot's directory and event fds for the jobs; sb_cgroup_remove when the
@@ -392,15 +394,18 @@ void sb_cgroup_remove(const struct sb_policy *p)
         }
 }
 
-int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err)
+/* The slot's memory limit for the next job, written by the spawner before
+ * the job's first process exists (it may be born in the cgroup). */
+int sb_cgroup_limit(const struct sb_policy *p, unsigned slot, uint64_t memory_bytes, struct sb_error *err)
 {
         char max[24];
         int r;
+        if (!p->cgroup)
+                return 0;
         /* what the rlimits allow one process, /tmp's pages, and the kernel's
          * share: for the whole job, however many processes it makes */
-        snprintf(max, sizeof(max), "%llu",
-                 (unsigned long long) (lim->cgroup_memory_bytes + p->tmp_bytes + KERNEL_SLACK_BYTES));
-        int mem = p->cgroup_mem_fd[lim->slot];
+        snprintf(max, sizeof(max), "%llu", (unsigned long long) (memory_bytes + p->tmp_bytes + KERNEL_SLACK_BYTES));
+        int mem = p->cgroup_mem_fd[slot];
         const char *limit = p->cgroup == 2 ? "memory.max" : "memory.limit_in_bytes";
         r = write_at(mem, limit, max);
         if (r == -EBUSY && p->cgroup == 1) {
@@ -412,6 +417,14 @@ int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, 
         }
         if (r < 0)
                 return sb_fail(err, -r, "set the job's memory limit");
+        return 0;
+}
+
+/* The job's first process joins its slot's cgroups (when it was not born
+ * there). */
+int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err)
+{
+        int r, mem = p->cgroup_mem_fd[lim->slot];
         /* v1: "tasks", not "cgroup.procs".  Moving a whole thread group takes
          * the kernel's global threadgroup lock for writing, which waits for an
          * RCU grace period whenever the lock was idle: about 12 ms for every

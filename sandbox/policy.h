@@ -100,6 +100,7 @@ struct sb_job_limits {
         uint64_t memory_bytes;       /* RLIMIT_AS */
         unsigned cpu_seconds;        /* RLIMIT_CPU soft; hard is one more */
         uint64_t cgroup_memory_bytes;  /* the request's limit, for the whole job's cgroup */
+        bool in_cgroup;              /* born in its slot's cgroup (v2, clone3): nothing to join */
 };
 
 /* Compute the mount plan from the host and compile the seccomp filter.
@@ -136,7 +137,12 @@ int sb_cgroup_enter(const struct sb_policy *p, const struct sb_job_limits *lim, 
 void sb_cgroup_remove(const struct sb_policy *p);
 
 /* steps, exposed for the unit tests and for sandbox_enter */
-pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net);
+/* cgroup_fd: the slot's v2 cgroup to start the child in, or -1; *in_cgroup
+ * says whether it did (the child may read it: it runs before this returns) */
+pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net, int cgroup_fd, bool *in_cgroup);
+struct clone_args;
+pid_t sb_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+int sb_cgroup_limit(const struct sb_policy *p, unsigned slot, uint64_t memory_bytes, struct sb_error *err);
 void sb_job_stack(void **stack, size_t *size);
 int sb_netns_create(struct sb_error *err);
 int sb_netns_join(int fd, struct sb_error *err);

@@ -152,6 +152,7 @@ struct child_args {
         int fds[SB_N_JOB_FDS];
         uint64_t as_base;
         int netns;
+        bool in_cgroup;              /* set by sb_clone_job before the child runs */
 };
 
 static int child_main(void *arg)
@@ -171,6 +172,7 @@ static int child_main(void *arg)
                  * writes them (a few MB: 2.5 for hello, 11 for a pandas
                  * group-by), which is its memory indeed */
                 .cgroup_memory_bytes = req->memory_bytes,
+                .in_cgroup = a->in_cgroup,
         };
         char max_result[32], handler[sizeof(req->handler)], worker_arg[16], wall_arg[16], base_arg[24], start_arg[24],
                 ready_arg[16], listener_arg[16], events_arg[16];
@@ -297,6 +299,11 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
                 goto close_all;
         }
         uint64_t start = now_ns();
+        /* before the job's first process exists: it may be born in the cgroup */
+        if (sb_cgroup_limit(p, req->slot, req->memory_bytes, &err) < 0) {
+                report(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
+                goto close_all;
+        }
         if (p->warm)
                 sb_zygote_before_fork();
         /* The runner of this job comes back here, on this stack, in its own
@@ -309,7 +316,8 @@ static void start_job(const struct sb_policy *p, struct running *jobs, size_t *n
         size_t job_stack_size;
         sb_job_stack(&job_stack, &job_stack_size);
         asan_to_job_stack(job_stack, job_stack_size);
-        pid_t pid = sb_clone_job(child_main, &args, args.netns < 0);
+        pid_t pid = sb_clone_job(child_main, &args, args.netns < 0, p->cgroup == 2 ? p->cgroup_mem_fd[req->slot] : -1,
+                                 &args.in_cgroup);
         /* the child changed the shared sanitizer state to its stack */
         if (pid > 0)
                 asan_back_to_main_stack();

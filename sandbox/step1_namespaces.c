@@ -8,7 +8,10 @@
  * starting it copies no page table; the spawner is single-threaded and
  * waits meanwhile, so no lock is held by anyone else. */
 #include <fcntl.h>
+#include <errno.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,13 +26,39 @@
  * while the spawner waits (CLONE_VFORK): one job at a time uses it. */
 static char job_stack[256 * 1024] __attribute__((aligned(64)));
 
-pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net)
+pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net, int cgroup_fd, bool *in_cgroup)
 {
         /* the cgroup namespace comes later: its root is the cgroup the job
          * is in when it is made (sb_job_cgroup_join) */
         const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-                          (new_net ? CLONE_NEWNET : 0) | SIGCHLD;
-        return clone(fn, job_stack + sizeof(job_stack), flags, arg);
+                          (new_net ? CLONE_NEWNET : 0);
+#if defined(__x86_64__)
+        /* cgroup v2: born in the slot's cgroup (Linux 5.7), where moving it
+         * there would take the kernel's global threadgroup lock for writing,
+         * and wait for an RCU grace period whenever it was idle */
+        if (cgroup_fd >= 0) {
+                struct clone_args ca = {
+                        .flags = (uint64_t) flags | CLONE_INTO_CGROUP,
+                        .exit_signal = SIGCHLD,
+                        .stack = (uint64_t) (uintptr_t) job_stack,
+                        .stack_size = sizeof(job_stack),
+                        .cgroup = (uint64_t) cgroup_fd,
+                };
+                *in_cgroup = true;     /* the child reads it: it runs before we return */
+                pid_t pid = sb_clone3(&ca, sizeof(ca), fn, arg);
+                if (pid >= 0)
+                        return pid;
+                *in_cgroup = false;
+                if (pid != -ENOSYS && pid != -E2BIG && pid != -EINVAL) {
+                        errno = -pid;
+                        return -1;
+                }
+        }
+#else
+        (void) cgroup_fd;
+#endif
+        *in_cgroup = false;
+        return clone(fn, job_stack + sizeof(job_stack), flags | SIGCHLD, arg);
 }
 
 void sb_job_stack(void **stack, size_t *size)
@@ -84,7 +113,7 @@ int sb_job_cgroup_join(const struct sb_policy *p, const struct sb_job_limits *li
 {
         int r;
         if (p->cgroup) {
-                if ((r = sb_cgroup_enter(p, lim, err)) < 0)
+                if (!lim->in_cgroup && (r = sb_cgroup_enter(p, lim, err)) < 0)
                         return r;
                 if (dup3(p->cgroup_events_fd[lim->slot], SB_EVENTS_FD, 0) < 0)
                         return sb_fail(err, errno, "keep memory.events");
