@@ -37,7 +37,11 @@ pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net, int cgroup_fd, bo
          * there would take the kernel's global threadgroup lock for writing,
          * and wait for an RCU grace period whenever it was idle */
         if (cgroup_fd >= 0) {
-                struct clone_args ca = {
+                /* static, not on our stack: the runner comes back to the
+                 * spawner's stack by longjmp over this frame (spawner.c), and
+                 * a sanitizer build would find the frame's poisoned edges there */
+                static struct clone_args ca;
+                ca = (struct clone_args) {
                         .flags = (uint64_t) flags | CLONE_INTO_CGROUP,
                         .exit_signal = SIGCHLD,
                         .stack = (uint64_t) (uintptr_t) job_stack,
