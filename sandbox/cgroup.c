@@ -349,7 +349,8 @@ int sb_cgroup_open(struct sb_policy *p, struct sb_error *err)
         p->cgroup_pids_fd = calloc(p->slots, sizeof(int));
         p->cgroup_cpu_fd = calloc(p->slots, sizeof(int));
         p->cgroup_events_fd = calloc(p->slots, sizeof(int));
-        if (!p->cgroup_mem_fd || !p->cgroup_pids_fd || !p->cgroup_cpu_fd || !p->cgroup_events_fd)
+        p->cgroup_limit = calloc(p->slots, sizeof(uint64_t));
+        if (!p->cgroup_mem_fd || !p->cgroup_pids_fd || !p->cgroup_cpu_fd || !p->cgroup_events_fd || !p->cgroup_limit)
                 return sb_failx(err, ENOMEM, "out of memory");
         for (unsigned slot = 0; slot < p->slots; slot++)
                 p->cgroup_mem_fd[slot] = p->cgroup_pids_fd[slot] = p->cgroup_cpu_fd[slot] =
@@ -404,7 +405,11 @@ int sb_cgroup_limit(const struct sb_policy *p, unsigned slot, uint64_t memory_by
                 return 0;
         /* what the rlimits allow one process, /tmp's pages, and the kernel's
          * share: for the whole job, however many processes it makes */
-        snprintf(max, sizeof(max), "%llu", (unsigned long long) (memory_bytes + p->tmp_bytes + KERNEL_SLACK_BYTES));
+        uint64_t bytes = memory_bytes + p->tmp_bytes + KERNEL_SLACK_BYTES;
+        /* most requests ask the same limit as the slot's last one */
+        if (p->cgroup_limit[slot] == bytes)
+                return 0;
+        snprintf(max, sizeof(max), "%llu", (unsigned long long) bytes);
         int mem = p->cgroup_mem_fd[slot];
         const char *limit = p->cgroup == 2 ? "memory.max" : "memory.limit_in_bytes";
         r = write_at(mem, limit, max);
@@ -415,8 +420,11 @@ int sb_cgroup_limit(const struct sb_policy *p, unsigned slot, uint64_t memory_by
                 (void) write_at(mem, "memory.force_empty", "0");
                 r = write_at(mem, limit, max);
         }
-        if (r < 0)
+        if (r < 0) {
+                p->cgroup_limit[slot] = 0;
                 return sb_fail(err, -r, "set the job's memory limit");
+        }
+        p->cgroup_limit[slot] = bytes;
         return 0;
 }
 

@@ -121,6 +121,8 @@ void sb_policy_release(struct sb_policy *p)
                 free(*fds[k]);
                 *fds[k] = NULL;
         }
+        free(p->cgroup_limit);
+        p->cgroup_limit = NULL;
         free(p->filter);
         p->filter = NULL;
         p->filter_len = 0;

@@ -88,6 +88,7 @@ struct sb_policy {
         int *cgroup_pids_fd;         /* v1: per slot */
         int *cgroup_cpu_fd;          /* v1 with cpu: per slot, else -1 */
         int *cgroup_events_fd;       /* per slot: memory.events (v1: memory.oom_control) */
+        uint64_t *cgroup_limit;      /* per slot: the memory limit last written (the zygote's own) */
 
         /* the seccomp program, compiled once */
         struct sock_filter *filter;

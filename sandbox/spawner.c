@@ -594,6 +594,10 @@ void sb_spawner_zygote_main(void)
                         _exit(3);
         }
         p.cgroup_mem_fd = p.cgroup_pids_fd = p.cgroup_cpu_fd = p.cgroup_events_fd = NULL;
+        /* a new zygote knows no limit it wrote */
+        p.cgroup_limit = p.cgroup ? calloc(p.slots, sizeof(uint64_t)) : NULL;
+        if (p.cgroup && !p.cgroup_limit)
+                _exit(3);
         if (p.cgroup) {
                 int **arrays[4] = { &p.cgroup_mem_fd, &p.cgroup_pids_fd, &p.cgroup_cpu_fd, &p.cgroup_events_fd };
                 for (int k = 0; k < 4; k++) {

@@ -24,6 +24,14 @@ def main():
     os.close(w)
     os.set_blocking(r, False)
     said, ended = 0, {}
+
+    def reap():
+        for pid in kids:
+            if pid not in ended:
+                done, st = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    ended[pid] = st
+
     deadline = time.monotonic() + 8
     # until every child has either said it holds its memory or ended
     while said + len(ended) < N and time.monotonic() < deadline:
@@ -31,17 +39,9 @@ def main():
             said += len(os.read(r, 64))
         except BlockingIOError:
             time.sleep(0.05)
-        for pid in kids:
-            if pid not in ended:
-                done, st = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    ended[pid] = st
+        reap()
     time.sleep(0.5)
-    for pid in kids:
-        if pid not in ended:
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                ended[pid] = st
+    reap()
     alive = N - len(ended)
     killed = sum(1 for st in ended.values() if os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGKILL)
     for pid in kids:
