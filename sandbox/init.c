@@ -4,12 +4,13 @@
  * and then executes this small static program, so the job's init does not
  * keep a copy of the warm interpreter's memory and the runner is an ordinary
  * process: signals it sends itself act as anywhere else, and kill(-1, ...)
- * cannot reach pid 1.  init keeps the wall clock (so the runner's CPU time
- * and memory are still measured when it is cut off), reaps whatever the script
- * leaves behind and, when the runner ends, reports how on the job's reply
- * socket and exits; the kernel then kills every process left in the
- * namespace.  The spawner keeps a later deadline of its own in case init is
- * stopped.
+ * cannot reach pid 1.  init keeps the wall clock and the job's CPU limit
+ * (all its processes together), reaps whatever the script leaves behind and,
+ * when the runner ends, kills and reaps every process left, then reports
+ * how the runner ended and what the job used on the job's reply socket, and
+ * exits.  The answer waits for that report, so nothing of the job outlives
+ * it and no figure in it is the script's own word.  The spawner keeps a
+ * later deadline of its own in case init is stopped.
  *
  * It runs already confined: the job's uid, no capabilities, rlimits and the
  * seccomp filter.  Usage:
