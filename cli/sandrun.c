@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../fcgi-app/dialects.h"
-#include "../fcgi-app/log.h"
-#include "../sandbox/cleanup.h"
+#include "jobs/dialects.h"
+#include "jobs/log.h"
+#include "common/cleanup.h"
 
 #ifndef SANDRUN_SYSCONFDIR
 #define SANDRUN_SYSCONFDIR "/etc"

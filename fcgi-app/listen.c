@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../sandbox/cleanup.h"
+#include "common/cleanup.h"
 #include "listen.h"
 
 static int is_listening_socket(int fd, int *family)

@@ -1,8 +1,8 @@
 /* Where sandrun-fcgi gets its listening socket. */
 #pragma once
 
-#include "../sandbox/error.h"
-#include "config.h"
+#include "common/error.h"
+#include "jobs/config.h"
 
 /* Returns the listening fd (CLOEXEC) from, in order: --listen/listen, systemd's
  * LISTEN_FDS, or fd 0 when it is a listening socket (spawn-fcgi,

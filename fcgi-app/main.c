@@ -20,7 +20,7 @@
 
 #include "listen.h"
 #include "peers.h"
-#include "log.h"
+#include "jobs/log.h"
 #include "server.h"
 
 #ifndef SANDRUN_SYSCONFDIR

@@ -7,7 +7,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "../sandbox/error.h"
+#include "common/error.h"
 
 #define PEERS_MAX 64
 

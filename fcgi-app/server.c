@@ -5,9 +5,9 @@
 #include <time.h>
 #include <fcgiapp.h>
 
-#include "dialects.h"
-#include "log.h"
-#include "metrics.h"
+#include "jobs/dialects.h"
+#include "jobs/log.h"
+#include "jobs/metrics.h"
 #include "server.h"
 
 static const char *param(FCGX_Request *rq, const char *name)

@@ -2,6 +2,6 @@
 
 #include <fcgiapp.h>
 
-#include "service.h"
+#include "jobs/service.h"
 
 void server_handle(struct service *s, FCGX_Request *rq);

@@ -17,7 +17,7 @@
 #define X32_SYSCALL_BIT 0x40000000
 #endif
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "job.h"
 
 /* How long past the job's own deadline we wait for the spawner's report

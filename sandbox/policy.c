@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "policy.h"
 
 /* The top of a merged-/usr Debian system: /usr itself, and the compatibility

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <linux/filter.h>
 
-#include "error.h"
+#include "common/error.h"
 
 #define SB_MAX_PATHS 64
 #define SB_HOSTNAME "sandrun"

@@ -46,7 +46,7 @@ static inline void asan_on_job_stack(void) { }
 static inline void asan_back_to_main_stack(void) { }
 #endif
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "spawner.h"
 #include "zygote.h"
 

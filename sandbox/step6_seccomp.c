@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <seccomp.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "policy.h"
 
 #ifndef CLONE_NEWCGROUP

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "policy.h"
 
 /* Start Python with the job environment, import `libraries` (failures are

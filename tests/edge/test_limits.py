@@ -99,7 +99,7 @@ def test_body_at_the_cap_reaches_the_application(edge):
 
 
 def test_client_max_body_size_equals_the_application_cap():
-    # max_body_bytes default (fcgi-app/config.c) == client_max_body_size
+    # max_body_bytes default (jobs/config.c) == client_max_body_size
     with open(os.path.join(SRC_DIR, "fcgi-app", "config.c")) as f:
         m = re.search(r'S\(max_body_bytes, SET_U64, "(\d+)"', f.read())
     with open(os.path.join(SRC_DIR, "nginx", "sandrun-api.conf")) as f:

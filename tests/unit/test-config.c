@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../fcgi-app/config.h"
+#include "jobs/config.h"
 #include "tap.h"
 
 static int load(struct config *c, const char *json, struct sb_error *e)

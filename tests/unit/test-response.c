@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fcgi-app/dialects.h"
-#include "../../fcgi-app/response.h"
+#include "jobs/dialects.h"
+#include "jobs/response.h"
 #include "tap.h"
 
 static const char *str(struct json_object *o)

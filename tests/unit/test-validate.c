@@ -1,7 +1,7 @@
 /* /execute request validation: every rejection path and its status. */
 #include <stdlib.h>
 
-#include "../../fcgi-app/validate.h"
+#include "jobs/validate.h"
 #include "tap.h"
 
 static struct config cfg;

@@ -2,7 +2,7 @@
  * answer, and all of them run code through dialect_run_job, the one job path. */
 #pragma once
 
-#include "../sandbox/job.h"
+#include "sandbox/job.h"
 #include "response.h"
 #include "service.h"
 #include "validate.h"

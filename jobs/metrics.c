@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sandbox/cleanup.h"
+#include "common/cleanup.h"
 #include "metrics.h"
 
 static const char *const endpoints[] = { "/execute", "/run", "/invoke", "/health", "/", "/metrics", "other" };

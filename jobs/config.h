@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sandbox/error.h"
+#include "common/error.h"
 
 #define CONFIG_MAX_LIST 32
 

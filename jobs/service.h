@@ -6,9 +6,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "../sandbox/job.h"
-#include "../sandbox/policy.h"
-#include "../sandbox/spawner.h"
+#include "sandbox/job.h"
+#include "sandbox/policy.h"
+#include "sandbox/spawner.h"
 #include "config.h"
 #include "slots.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../sandbox/cleanup.h"
+#include "common/cleanup.h"
 #include "service.h"
 
 /* The libraries are the operator's words, but they still end up in Python

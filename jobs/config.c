@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "../sandbox/cleanup.h"
+#include "common/cleanup.h"
 #include "config.h"
 
 #define S(field, type, def, min, max, help) \
