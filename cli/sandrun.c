@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "jobs/dialects.h"
-#include "jobs/log.h"
 #include "common/cleanup.h"
 
 #ifndef SANDRUN_SYSCONFDIR
@@ -71,6 +70,9 @@ static int slurp(const char *path, size_t max, char **out, size_t *len)
         return 0;
 }
 
+/* The exit status says how the job went, never what HTTP would have said. */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
 static int print_response(struct http_response *resp)
 {
         size_t len;
@@ -78,19 +80,177 @@ static int print_response(struct http_response *resp)
         fwrite(text, 1, len, stdout);
         fputc('\n', stdout);
         fflush(stdout);
-        if (resp->status == 200)
-                return 0;
-        if (resp->ran || resp->status >= 500)
-                return 1;
-        return 2;
+        if (resp->ran)
+                return resp->exec_status == SB_SUCCESS ? EXIT_OK : EXIT_FAILED;
+        /* nothing ran: the request we built was refused (the arguments'
+         * fault), or the sandbox could not take it */
+        return resp->status >= 500 ? EXIT_FAILED : EXIT_USAGE;
+}
+
+struct args {
+        bool invoke;
+        const char *positional[3];
+        const char *stdin_path, *timeout, *memory, *config_path;
+};
+
+/* 0, or the exit status of a usage error (the message is printed). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+        a->invoke = argc >= 2 && strcmp(argv[1], "invoke") == 0;
+        if (argc < 3 || (strcmp(argv[1], "run") != 0 && !a->invoke)) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        size_t n_positional = 0, want_positional = a->invoke ? 3 : 1;
+        for (int i = 2; i < argc; i++) {
+                const char **slot = NULL;
+                if (strcmp(argv[i], "--timeout") == 0) slot = &a->timeout;
+                else if (strcmp(argv[i], "--memory-limit") == 0) slot = &a->memory;
+                else if (strcmp(argv[i], "--stdin") == 0) slot = &a->stdin_path;
+                else if (strcmp(argv[i], "--config") == 0) slot = &a->config_path;
+                else if (argv[i][0] == '-' && argv[i][1]) {
+                        fprintf(stderr, "sandrun: unknown option '%s'\n", argv[i]);
+                        return EXIT_USAGE;
+                } else if (n_positional < want_positional) {
+                        a->positional[n_positional++] = argv[i];
+                        continue;
+                } else {
+                        fprintf(stderr, "sandrun: unexpected argument '%s'\n", argv[i]);
+                        return EXIT_USAGE;
+                }
+                if (i + 1 >= argc) {
+                        fprintf(stderr, "sandrun: %s needs a value\n", argv[i]);
+                        return EXIT_USAGE;
+                }
+                *slot = argv[++i];
+        }
+        if (n_positional != want_positional) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (a->invoke && a->stdin_path) {
+                fprintf(stderr, "sandrun: invoke takes no --stdin: the event comes from EVENT.json\n");
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+static int load_config(struct config *c, const char *path)
+{
+        struct sb_error err = { 0 };
+        config_defaults(c);
+        if (!path)
+                path = getenv("SANDRUN_CONFIG");
+        if ((path || access(DEFAULT_CONFIG, F_OK) == 0) && config_load_file(c, path ? path : DEFAULT_CONFIG, &err) < 0) {
+                fprintf(stderr, "sandrun: %s\n", err.msg);
+                return EXIT_USAGE;
+        }
+        if (config_finish(c, &err) < 0) {
+                fprintf(stderr, "sandrun: %s\n", err.msg);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+/* Add the file's bytes to the request as a string field. */
+static int add_file(struct json_object *req, const char *field, const char *path, size_t max)
+{
+        char *data = NULL;
+        size_t len = 0;
+        int r = slurp(path, max, &data, &len);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: %s: %s\n", path, strerror(-r));
+                return EXIT_USAGE;
+        }
+        json_object_object_add(req, field, json_text(data, len));
+        free(data);
+        return 0;
+}
+
+/* The request, exactly as a client would send it; NULL after a usage error. */
+static struct json_object *build_request(const struct args *a, const struct config *c)
+{
+        struct json_object *req = NULL;
+        if (a->invoke) {
+                char *data = NULL;
+                size_t len = 0;
+                int r = slurp(a->positional[2], c->max_body_bytes, &data, &len);
+                if (r < 0) {
+                        fprintf(stderr, "sandrun: %s: %s\n", a->positional[2], strerror(-r));
+                        return NULL;
+                }
+                struct request_error rerr = { 0 };
+                req = parse_json_body(data, len, &rerr);
+                free(data);
+                if (!req) {
+                        fprintf(stderr, "sandrun: %s: %s\n", a->positional[2], rerr.msg);
+                        return NULL;
+                }
+                json_object_object_add(req, "handler", json_object_new_string(a->positional[0]));
+        } else {
+                req = json_object_new_object();
+        }
+        const struct dialect *d = dialect_of(a->invoke ? EP_INVOKE : EP_EXECUTE);
+        if (add_file(req, d->rules.code_field, a->invoke ? a->positional[1] : a->positional[0], c->max_body_bytes) ||
+            (a->stdin_path && add_file(req, "stdin", a->stdin_path, c->max_body_bytes)))
+                goto fail;
+        if (a->timeout) {
+                double t;
+                if (parse_double(a->timeout, &t) < 0) {
+                        fprintf(stderr, "sandrun: --timeout needs a number of seconds, not '%s'\n", a->timeout);
+                        goto fail;
+                }
+                json_object_object_add(req, "timeout", json_object_new_double(t));
+        }
+        if (a->memory) {
+                uint64_t m;
+                if (parse_u64(a->memory, INT32_MAX, &m) < 0) {
+                        fprintf(stderr, "sandrun: --memory-limit needs a whole number of MB, not '%s'\n", a->memory);
+                        goto fail;
+                }
+                json_object_object_add(req, "memory_limit", json_object_new_int64((int64_t) m));
+        }
+        return req;
+fail:
+        json_object_put(req);
+        return NULL;
+}
+
+/* One job on a service of one slot, through the dialect's own path. */
+static int run_one(struct service *service, const struct dialect *d, struct json_object *req)
+{
+        struct config *c = &service->cfg;
+        struct sb_error err = { 0 };
+        size_t body_len;
+        const char *body = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &body_len);
+
+        /* One job, one slot, on the uid just past the service's range so it
+         * never shares a uid with a job of a running service. */
+        c->job_uid_base += c->slots;
+        c->slots = 1;
+        c->queue_max = 0;
+        if (service_start(service, false, &err) < 0) {
+                fprintf(stderr, "sandrun: %s\n", err.msg);
+                return EXIT_FAILED;
+        }
+        struct http_response resp;
+        struct job_lease lease = JOB_LEASE_INIT;
+        response_init(&resp);
+        dialect_handle(d, service, body, body_len, &resp, &lease);
+        if (resp.status >= 500 && resp.reason[0])
+                fprintf(stderr, "sandrun: %s\n", resp.reason);
+        int rc = print_response(&resp);
+        service_settle(&lease);
+        response_free(&resp);
+        service_stop(service);
+        return rc;
 }
 
 int main(int argc, char **argv)
 {
         static struct service service;
-        struct config *c = &service.cfg;
-        struct sb_error err = { 0 };
-        const char *script_path = NULL, *stdin_path = NULL, *timeout = NULL, *memory = NULL, *config_path = NULL;
+        struct args a = { 0 };
+        int r;
 
         /* the spawner executes this program again as its zygote (spawner.h) */
         if (argc >= 1 && strcmp(argv[0], SB_ZYGOTE_ARGV0) == 0)
@@ -98,154 +258,23 @@ int main(int argc, char **argv)
 
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
                 usage(stdout);
-                return 0;
+                return EXIT_OK;
         }
         if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
                 printf("sandrun %s\n", PACKAGE_VERSION);
-                return 0;
+                return EXIT_OK;
         }
-        bool invoke = argc >= 2 && strcmp(argv[1], "invoke") == 0;
-        if (argc < 3 || (strcmp(argv[1], "run") != 0 && !invoke)) {
-                usage(stderr);
-                return 2;
-        }
-        const char *positional[3] = { NULL, NULL, NULL };
-        size_t n_positional = 0, want_positional = invoke ? 3 : 1;
-        for (int i = 2; i < argc; i++) {
-                const char **slot = NULL;
-                if (strcmp(argv[i], "--timeout") == 0) slot = &timeout;
-                else if (strcmp(argv[i], "--memory-limit") == 0) slot = &memory;
-                else if (strcmp(argv[i], "--stdin") == 0) slot = &stdin_path;
-                else if (strcmp(argv[i], "--config") == 0) slot = &config_path;
-                else if (argv[i][0] == '-' && argv[i][1]) {
-                        fprintf(stderr, "sandrun: unknown option '%s'\n", argv[i]);
-                        return 2;
-                } else if (n_positional < want_positional) {
-                        positional[n_positional++] = argv[i];
-                        continue;
-                } else {
-                        fprintf(stderr, "sandrun: unexpected argument '%s'\n", argv[i]);
-                        return 2;
-                }
-                if (i + 1 >= argc) {
-                        fprintf(stderr, "sandrun: %s needs a value\n", argv[i]);
-                        return 2;
-                }
-                *slot = argv[++i];
-        }
-        if (n_positional != want_positional) {
-                usage(stderr);
-                return 2;
-        }
-        script_path = invoke ? positional[1] : positional[0];
-        if (invoke && stdin_path) {
-                fprintf(stderr, "sandrun: invoke takes no --stdin: the event comes from EVENT.json\n");
-                return 2;
-        }
-
-        config_defaults(c);
-        if (!config_path)
-                config_path = getenv("SANDRUN_CONFIG");
-        if (config_path || access(DEFAULT_CONFIG, F_OK) == 0) {
-                if (config_load_file(c, config_path ? config_path : DEFAULT_CONFIG, &err) < 0) {
-                        fprintf(stderr, "sandrun: %s\n", err.msg);
-                        return 2;
-                }
-        }
-        if (config_finish(c, &err) < 0) {
-                fprintf(stderr, "sandrun: %s\n", err.msg);
-                return 2;
-        }
-
-        /* The request, exactly as a client would send it. */
-        struct json_object *req = NULL;
-        char *data = NULL;
-        size_t len = 0;
-        int r;
-        if (invoke) {
-                r = slurp(positional[2], c->max_body_bytes, &data, &len);
-                if (r < 0) {
-                        fprintf(stderr, "sandrun: %s: %s\n", positional[2], strerror(-r));
-                        return 2;
-                }
-                struct request_error rerr = { 0 };
-                req = parse_json_body(data, len, &rerr);
-                free(data);
-                if (!req) {
-                        fprintf(stderr, "sandrun: %s: %s\n", positional[2], rerr.msg);
-                        return 2;
-                }
-                json_object_object_add(req, "handler", json_object_new_string(positional[0]));
-        } else {
-                req = json_object_new_object();
-        }
-        r = slurp(script_path, c->max_body_bytes, &data, &len);
-        if (r < 0) {
-                fprintf(stderr, "sandrun: %s: %s\n", script_path, strerror(-r));
-                json_object_put(req);
-                return 2;
-        }
-        json_object_object_add(req, invoke ? "code" : "script", json_text(data, len));
-        free(data);
-        if (stdin_path) {
-                r = slurp(stdin_path, c->max_body_bytes, &data, &len);
-                if (r < 0) {
-                        fprintf(stderr, "sandrun: %s: %s\n", stdin_path, strerror(-r));
-                        return 2;
-                }
-                json_object_object_add(req, "stdin", json_text(data, len));
-                free(data);
-        }
-        if (timeout) {
-                double t;
-                if (parse_double(timeout, &t) < 0) {
-                        fprintf(stderr, "sandrun: --timeout needs a number of seconds, not '%s'\n", timeout);
-                        return 2;
-                }
-                json_object_object_add(req, "timeout", json_object_new_double(t));
-        }
-        if (memory) {
-                uint64_t m;
-                if (parse_u64(memory, INT32_MAX, &m) < 0) {
-                        fprintf(stderr, "sandrun: --memory-limit needs a whole number of MB, not '%s'\n", memory);
-                        return 2;
-                }
-                json_object_object_add(req, "memory_limit", json_object_new_int64((int64_t) m));
-        }
-        size_t body_len;
-        const char *body = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &body_len);
-
+        if ((r = parse_args(argc, argv, &a)) != 0 || (r = load_config(&service.cfg, a.config_path)) != 0)
+                return r;
+        struct json_object *req = build_request(&a, &service.cfg);
+        if (!req)
+                return EXIT_USAGE;
         if (getuid() != 0) {
                 fprintf(stderr, "sandrun: must run as root to set up the sandbox\n");
                 json_object_put(req);
-                return 1;
+                return EXIT_FAILED;
         }
-        /* One job, one slot, on the uid just past the service's range so it
-         * never shares a uid with a job of a running service. */
-        c->job_uid_base += c->slots;
-        c->slots = 1;
-        c->queue_max = 0;
-        if (service_start(&service, false, &err) < 0) {
-                fprintf(stderr, "sandrun: %s\n", err.msg);
-                json_object_put(req);
-                return 1;
-        }
-        struct http_response resp;
-        response_init(&resp);
-        if (invoke)
-                dialect_invoke(&service, body, body_len, &resp);
-        else
-                dialect_execute(&service, body, body_len, &resp);
+        r = run_one(&service, dialect_of(a.invoke ? EP_INVOKE : EP_EXECUTE), req);
         json_object_put(req);
-        if (resp.status >= 500 && resp.reason[0])
-                fprintf(stderr, "sandrun: %s\n", resp.reason);
-        int rc = print_response(&resp);
-        dialect_settle(&resp);
-        /* /invoke answers 200 for every run: its "error" field says how it went */
-        struct json_object *e;
-        if (invoke && rc == 0 && json_object_object_get_ex(resp.body, "error", &e) && e)
-                rc = 1;
-        response_free(&resp);
-        service_stop(&service);
-        return rc;
+        return r;
 }

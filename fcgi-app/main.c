@@ -89,29 +89,23 @@ static int drop_user(const char *name, struct sb_error *err)
         return 0;
 }
 
-int main(int argc, char **argv)
+/* Settings: the file first (--config or the default), then every --name
+ * value on the command line, which wins.  0, a usage error's exit status
+ * (2, message printed), or -1 for --help/--version (done). */
+static int read_settings(int argc, char **argv, struct config *c)
 {
-        struct config *c = &service.cfg;
         struct sb_error err = { 0 };
         const char *config_path = NULL;
-        int r;
-
-        /* the spawner executes this program again as its zygote (spawner.h) */
-        if (argc >= 1 && strcmp(argv[0], SB_ZYGOTE_ARGV0) == 0)
-                sb_spawner_zygote_main();
 
         config_defaults(c);
-
-        /* First pass: --config, --help, --version.  The file is read before
-         * the other options so the command line wins. */
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
                         usage(stdout);
-                        return 0;
+                        return -1;
                 }
                 if (strcmp(argv[i], "--version") == 0) {
                         printf("sandrun-fcgi %s\n", PACKAGE_VERSION);
-                        return 0;
+                        return -1;
                 }
                 if (strcmp(argv[i], "--config") == 0) {
                         if (i + 1 >= argc) {
@@ -121,19 +115,17 @@ int main(int argc, char **argv)
                         config_path = argv[++i];
                 }
         }
-        if (config_path || access(DEFAULT_CONFIG, F_OK) == 0) {
-                if (config_load_file(c, config_path ? config_path : DEFAULT_CONFIG, &err) < 0) {
-                        fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
-                        return 2;
-                }
+        if ((config_path || access(DEFAULT_CONFIG, F_OK) == 0) &&
+            config_load_file(c, config_path ? config_path : DEFAULT_CONFIG, &err) < 0) {
+                fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
+                return 2;
         }
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--config") == 0) {
                         i++;
                         continue;
                 }
-                const char *name = argv[i];
-                const char *value = NULL;
+                const char *name = argv[i], *value = NULL;
                 if (strncmp(name, "--", 2) != 0) {
                         fprintf(stderr, "sandrun-fcgi: unexpected argument '%s' (see --help)\n", name);
                         return 2;
@@ -168,6 +160,100 @@ int main(int argc, char **argv)
                 fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
                 return 2;
         }
+        return 0;
+}
+
+static void log_started(const struct service *s, const char *socket_desc)
+{
+        const struct config *c = &s->cfg;
+        const struct sb_policy *p = &s->policy;
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(f, "version", json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(f, "mode", json_object_new_string(c->mode));
+        json_object_object_add(f, "socket", json_object_new_string(socket_desc));
+        json_object_object_add(f, "slots", json_object_new_int64(c->slots));
+        json_object_object_add(f, "threads", json_object_new_int64(c->threads));
+        json_object_object_add(f, "queue_max", json_object_new_int64(c->queue_max));
+        json_object_object_add(f, "max_timeout_s", json_object_new_double(c->max_timeout_s));
+        json_object_object_add(f, "max_memory_mb", json_object_new_int64(c->max_memory_mb));
+        json_object_object_add(f, "job_uids", json_object_new_int64(c->job_uid_base));
+        json_object_object_add(f, "cgroup", json_object_new_string(p->cgroup ? p->cgroup_dir : "none"));
+        if (!p->cgroup)
+                json_object_object_add(f, "cgroup_why", json_object_new_string(p->cgroup_why));
+        else
+                json_object_object_add(f, "cgroup_cpu", json_object_new_string(!p->cgroup_cpu      ? "none"
+                                                                               : p->cgroup == 2 ? p->cgroup_dir
+                                                                                                : p->cgroup_cpu_dir));
+        struct json_object *libs = json_object_new_array();
+        for (size_t i = 0; i < s->n_libraries; i++)
+                json_object_array_add(libs, json_object_new_string(s->libraries[i]));
+        json_object_object_add(f, "libraries", libs);
+        log_json(LOG_INFO_, "sandrun-fcgi started", f);
+}
+
+/* Start the service and switch to the service user: 0, or < 0 logged. */
+static int start(struct config *c)
+{
+        struct sb_error err = { 0 };
+        if (getuid() != 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: it must start as root to set up sandboxes "
+                                    "(it drops to the 'user' setting afterwards)");
+                return -EPERM;
+        }
+        int r = service_start(&service, true, &err);
+        if (r >= 0 && c->user[0])
+                r = drop_user(c->user, &err);
+        /* our own check (peers.c) covers IPv6 too; libfcgi's must not get in
+         * its way with a different idea of the list */
+        unsetenv("FCGI_WEB_SERVER_ADDRS");
+        if (r >= 0 && FCGX_Init() != 0)
+                r = sb_failx(&err, EIO, "FCGX_Init failed");
+        if (r < 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
+                service_stop(&service);
+        }
+        return r;
+}
+
+/* The worker threads serve until TERM/INT/HUP; then the jobs in flight
+ * finish (each bounded by its own deadline). */
+static int serve(const struct config *c, const sigset_t *stop)
+{
+        pthread_t *threads = calloc(c->threads, sizeof(pthread_t));
+        unsigned started = 0;
+        for (; threads && started < c->threads; started++)
+                if (pthread_create(&threads[started], NULL, worker, NULL) != 0)
+                        break;
+        if (started == 0) {
+                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: no worker thread");
+                free(threads);
+                return -EAGAIN;
+        }
+        int sig = 0;
+        sigwait(stop, &sig);
+        stopping = 1;
+        log_msg(LOG_INFO_, "sandrun-fcgi stopping on signal %d: finishing jobs in flight", sig);
+        /* Wakes every thread blocked in accept(); the ones running a job
+         * finish it (bounded by its deadline) and then see `stopping`. */
+        shutdown(listen_fd, SHUT_RDWR);
+        FCGX_ShutdownPending();
+        for (unsigned i = 0; i < started; i++)
+                pthread_join(threads[i], NULL);
+        free(threads);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct config *c = &service.cfg;
+        struct sb_error err = { 0 };
+        int r;
+
+        /* the spawner executes this program again as its zygote (spawner.h) */
+        if (argc >= 1 && strcmp(argv[0], SB_ZYGOTE_ARGV0) == 0)
+                sb_spawner_zygote_main();
+        if ((r = read_settings(argc, argv, c)) != 0)
+                return r < 0 ? 0 : r;
         log_set_level(c->log_level);
 
         char desc[300];
@@ -192,80 +278,14 @@ int main(int argc, char **argv)
         sigaddset(&stop, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-        if (getuid() != 0) {
-                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: it must start as root to set up sandboxes "
-                                    "(it drops to the 'user' setting afterwards)");
+        if (start(c) < 0)
                 return 1;
-        }
-        r = service_start(&service, true, &err);
-        if (r < 0) {
-                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
-                service_stop(&service);
-                return 1;
-        }
-        if (c->user[0] && (r = drop_user(c->user, &err)) < 0) {
-                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: %s", err.msg);
-                service_stop(&service);
-                return 1;
-        }
-
-        /* our own check (peers.c) covers IPv6 too; libfcgi's must not get in
-         * its way with a different idea of the list */
-        unsetenv("FCGI_WEB_SERVER_ADDRS");
         listen_is_tcp = is_tcp;
-        if (FCGX_Init() != 0) {
-                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: FCGX_Init failed");
-                service_stop(&service);
-                return 1;
-        }
-
-        struct json_object *f = json_object_new_object();
-        json_object_object_add(f, "version", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(f, "mode", json_object_new_string(c->mode));
-        json_object_object_add(f, "socket", json_object_new_string(desc));
-        json_object_object_add(f, "slots", json_object_new_int64(c->slots));
-        json_object_object_add(f, "threads", json_object_new_int64(c->threads));
-        json_object_object_add(f, "queue_max", json_object_new_int64(c->queue_max));
-        json_object_object_add(f, "max_timeout_s", json_object_new_double(c->max_timeout_s));
-        json_object_object_add(f, "max_memory_mb", json_object_new_int64(c->max_memory_mb));
-        json_object_object_add(f, "job_uids", json_object_new_int64(c->job_uid_base));
-        json_object_object_add(f, "cgroup", json_object_new_string(service.policy.cgroup ? service.policy.cgroup_dir
-                                                                                         : "none"));
-        if (!service.policy.cgroup)
-                json_object_object_add(f, "cgroup_why", json_object_new_string(service.policy.cgroup_why));
-        else
-                json_object_object_add(f, "cgroup_cpu", json_object_new_string(
-                        !service.policy.cgroup_cpu ? "none"
-                        : service.policy.cgroup == 2 ? service.policy.cgroup_dir : service.policy.cgroup_cpu_dir));
-        struct json_object *libs = json_object_new_array();
-        for (size_t i = 0; i < service.n_libraries; i++)
-                json_object_array_add(libs, json_object_new_string(service.libraries[i]));
-        json_object_object_add(f, "libraries", libs);
-        log_json(LOG_INFO_, "sandrun-fcgi started", f);
-
-        pthread_t *threads = calloc(c->threads, sizeof(pthread_t));
-        unsigned started = 0;
-        for (; threads && started < c->threads; started++)
-                if (pthread_create(&threads[started], NULL, worker, NULL) != 0)
-                        break;
-        if (started == 0) {
-                log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: no worker thread");
-                service_stop(&service);
-                return 1;
-        }
-
-        int sig = 0;
-        sigwait(&stop, &sig);
-        stopping = 1;
-        log_msg(LOG_INFO_, "sandrun-fcgi stopping on signal %d: finishing jobs in flight", sig);
-        /* Wakes every thread blocked in accept(); the ones running a job
-         * finish it (bounded by its deadline) and then see `stopping`. */
-        shutdown(listen_fd, SHUT_RDWR);
-        FCGX_ShutdownPending();
-        for (unsigned i = 0; i < started; i++)
-                pthread_join(threads[i], NULL);
-        free(threads);
+        log_started(&service, desc);
+        r = serve(c, &stop);
         service_stop(&service);
+        if (r < 0)
+                return 1;
         if (c->listen[0] == '/')
                 unlink(c->listen);
         log_msg(LOG_INFO_, "sandrun-fcgi stopped");

@@ -5,6 +5,8 @@
 #include <time.h>
 #include <fcgiapp.h>
 
+#include "common/cleanup.h"
+#include "common/clock.h"
 #include "jobs/dialects.h"
 #include "jobs/log.h"
 #include "jobs/metrics.h"
@@ -80,84 +82,101 @@ static char *read_body(FCGX_Request *rq, size_t len)
         return buf;
 }
 
-static const char EP_EXECUTE[] = "/execute";
-
-static void route(struct service *s, FCGX_Request *rq, const char *path, const char *method,
-                  struct http_response *resp, const char **endpoint)
+/* GET and HEAD only, or a 405 that says so. */
+static bool method_is_get(const char *method, struct http_response *resp)
 {
-        const struct config *c = &s->cfg;
+        if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+                return true;
+        response_error(resp, 405, "method not allowed: use GET");
+        resp->allow = "GET, HEAD";
+        return false;
+}
 
-        if (strcmp(path, "/health") == 0 || strcmp(path, "/") == 0) {
-                *endpoint = path[1] ? "/health" : "/";
-                if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-                        response_error(resp, 405, "method not allowed: use GET");
-                        resp->allow = "GET, HEAD";
-                        return;
-                }
-                dialect_health(s, resp);
+/* A dialect's POST: the transport's checks, then the job layer. */
+static void route_post(struct service *s, FCGX_Request *rq, const struct dialect *d, const char *method,
+                       struct http_response *resp, struct job_lease *lease)
+{
+        if (strcmp(method, "POST")) {
+                response_error(resp, 405, "method not allowed: use POST");
+                resp->allow = "POST";
                 return;
         }
-        static const struct {
-                const char *path;
-                void (*handle)(struct service *, const char *, size_t, struct http_response *);
-        } posts[] = {
-                { EP_EXECUTE, dialect_execute },
-                { "/run", dialect_run },
-                { "/invoke", dialect_invoke },
-        };
-        for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
-                if (strcmp(path, posts[i].path) != 0)
-                        continue;
-                *endpoint = posts[i].path;
-                if (strcmp(method, "POST")) {
-                        response_error(resp, 405, "method not allowed: use POST");
-                        resp->allow = "POST";
-                        return;
-                }
-                if (!content_type_is_json(FCGX_GetParam("CONTENT_TYPE", rq->envp))) {
-                        response_error(resp, 415, "unsupported media type: send Content-Type: application/json");
-                        return;
-                }
-                const char *cl = param(rq, "CONTENT_LENGTH");
-                uint64_t len = 0;
-                if (cl[0] && parse_u64(cl, UINT64_MAX, &len) < 0) {
-                        response_error(resp, 400, "invalid Content-Length");
-                        return;
-                }
-                if (len > c->max_body_bytes) {
-                        response_error(resp, 413, "request body too large");
-                        return;
-                }
-                char *body = read_body(rq, (size_t) len);
-                if (!body) {
-                        response_error(resp, 400, "the request body ended early");
-                        return;
-                }
-                posts[i].handle(s, body, (size_t) len, resp);
-                free(body);
+        if (!content_type_is_json(FCGX_GetParam("CONTENT_TYPE", rq->envp))) {
+                response_error(resp, 415, "unsupported media type: send Content-Type: application/json");
                 return;
+        }
+        const char *cl = param(rq, "CONTENT_LENGTH");
+        uint64_t len = 0;
+        if (cl[0] && parse_u64(cl, UINT64_MAX, &len) < 0) {
+                response_error(resp, 400, "invalid Content-Length");
+                return;
+        }
+        if (len > s->cfg.max_body_bytes) {
+                response_error(resp, 413, "request body too large");
+                return;
+        }
+        _cleanup_free_ char *body = read_body(rq, (size_t) len);
+        if (!body) {
+                response_error(resp, 400, "the request body ended early");
+                return;
+        }
+        dialect_handle(d, s, body, (size_t) len, resp, lease);
+}
+
+static enum endpoint route(struct service *s, FCGX_Request *rq, const char *path, const char *method,
+                           struct http_response *resp, struct job_lease *lease)
+{
+        const struct dialect *d = dialect_find(path);
+        if (d) {
+                route_post(s, rq, d, method, resp, lease);
+                return d->endpoint;
+        }
+        if (strcmp(path, "/health") == 0 || strcmp(path, "/") == 0) {
+                if (method_is_get(method, resp))
+                        dialect_health(s, resp);
+                return path[1] ? EP_HEALTH : EP_ROOT;
         }
         if (strcmp(path, "/metrics") == 0) {
-                *endpoint = "/metrics";
-                if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-                        response_error(resp, 405, "method not allowed: use GET");
-                        resp->allow = "GET, HEAD";
-                        return;
+                if (method_is_get(method, resp)) {
+                        resp->status = 200;
+                        resp->text = service_metrics(s, &resp->text_len);
+                        resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
                 }
-                resp->status = 200;
-                resp->text = metrics_render(s, &resp->text_len);
-                resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-                return;
+                return EP_METRICS;
         }
-        *endpoint = "other";
         response_error(resp, 404, "not found");
+        return EP_OTHER;
+}
+
+/* One JSON line for the request, written after the client has its answer. */
+static void log_request(const char *request_id, const char *client, enum endpoint ep, const char *method,
+                        const struct http_response *resp, uint64_t t0)
+{
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(f, "request_id", json_object_new_string(request_id));
+        json_object_object_add(f, "client", json_object_new_string(client));
+        json_object_object_add(f, "endpoint", json_object_new_string(endpoint_path(ep)));
+        json_object_object_add(f, "method", json_object_new_string(method));
+        json_object_object_add(f, "http_status", json_object_new_int(resp->status));
+        json_object_object_add(f, "total_ms", json_ms(sb_ns_to_ms(sb_now_ns() - t0)));
+        if (resp->ran) {
+                json_object_object_add(f, "status", json_object_new_string(sb_status_name(resp->exec_status)));
+                json_object_object_add(f, "duration_ms", json_ms(resp->duration_ms));
+                json_object_object_add(f, "cpu_ms", json_ms(resp->cpu_ms));
+                json_object_object_add(f, "max_rss_kb", json_object_new_int64((int64_t) resp->max_rss_kb));
+        }
+        if (resp->timeout_s > 0) {
+                json_object_object_add(f, "timeout_s", json_object_new_double(resp->timeout_s));
+                json_object_object_add(f, "memory_mb", json_object_new_int64(resp->memory_mb));
+        }
+        if (resp->reason[0])
+                json_object_object_add(f, "reason", json_object_new_string(resp->reason));
+        log_json(resp->status >= 500 ? LOG_ERROR_ : LOG_INFO_, "request", f);
 }
 
 void server_handle(struct service *s, FCGX_Request *rq)
 {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-
+        uint64_t t0 = sb_now_ns();
         char request_id[65], client[65];
         clean_request_id(param(rq, "REQUEST_ID"), request_id, sizeof(request_id));
         snprintf(client, sizeof(client), "%s", param(rq, "API_CLIENT"));
@@ -171,41 +190,20 @@ void server_handle(struct service *s, FCGX_Request *rq)
         snprintf(method, sizeof(method), "%s", param(rq, "REQUEST_METHOD"));
 
         struct http_response resp;
+        struct job_lease lease = JOB_LEASE_INIT;
         response_init(&resp);
-        const char *endpoint = "other";
-        route(s, rq, path, method, &resp, &endpoint);
-        if (endpoint == EP_EXECUTE && resp.body && json_object_is_type(resp.body, json_type_object))
+        enum endpoint ep = route(s, rq, path, method, &resp, &lease);
+        const struct dialect *d = dialect_of(ep);
+        if (d && d->request_id && resp.body && json_object_is_type(resp.body, json_type_object))
                 json_object_object_add(resp.body, "request_id", json_object_new_string(request_id));
         send_response(rq, &resp);
         /* counted before the client can see the answer, so a scrape that
          * follows it always includes it */
-        metrics_request(endpoint, resp.status);
+        metrics_request(&s->metrics, ep, resp.status);
         FCGX_Finish_r(rq);
-
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double total_ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
-        struct json_object *f = json_object_new_object();
-        json_object_object_add(f, "request_id", json_object_new_string(request_id));
-        json_object_object_add(f, "client", json_object_new_string(client));
-        json_object_object_add(f, "endpoint", json_object_new_string(endpoint));
-        json_object_object_add(f, "method", json_object_new_string(method));
-        json_object_object_add(f, "http_status", json_object_new_int(resp.status));
-        json_object_object_add(f, "total_ms", json_ms(total_ms));
-        if (resp.ran) {
-                json_object_object_add(f, "status", json_object_new_string(resp.exec_status ? resp.exec_status : ""));
-                json_object_object_add(f, "duration_ms", json_ms(resp.duration_ms));
-                json_object_object_add(f, "cpu_ms", json_ms(resp.cpu_ms));
-                json_object_object_add(f, "max_rss_kb", json_object_new_int64((int64_t) resp.max_rss_kb));
-        }
-        if (resp.timeout_s > 0) {
-                json_object_object_add(f, "timeout_s", json_object_new_double(resp.timeout_s));
-                json_object_object_add(f, "memory_mb", json_object_new_int64(resp.memory_mb));
-        }
-        if (resp.reason[0])
-                json_object_object_add(f, "reason", json_object_new_string(resp.reason));
-        log_json(resp.status >= 500 ? LOG_ERROR_ : LOG_INFO_, "request", f);
+        log_request(request_id, client, ep, method, &resp, t0);
         /* the client has its answer; the job's teardown finishes meanwhile,
          * and its slot is given back after it */
-        dialect_settle(&resp);
+        service_settle(&lease);
         response_free(&resp);
 }

@@ -1,31 +1,51 @@
-/* The endpoints.  Every dialect parses its own request and shapes its own
- * answer, and all of them run code through dialect_run_job, the one job path. */
+/* The dialects: /execute, /run and /invoke differ only in what their request
+ * may hold and how a job's outcome is worded; everything else (validation's
+ * loop, the slot, the job, metrics) is one path, driven by this table.  The
+ * FastCGI front routes by it and the command line runs through it. */
 #pragma once
 
-#include "sandbox/job.h"
-#include "response.h"
-#include "service.h"
-#include "validate.h"
+#include <stdbool.h>
 
-/* Take a slot (or answer 503) and run the job: the caller fills the
- * request's part of spec (dialect, code, stdin, limits), the output caps
- * come from the config.  On a server-side failure fills resp (500/503) and
- * returns < 0.  The slot is given back now or, when the answer came before
- * the job's teardown, by dialect_settle. */
-int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct http_response *resp);
+#include "jobs/endpoints.h"
+#include "jobs/response.h"
+#include "jobs/service.h"
+#include "jobs/validate.h"
+#include "sandbox/job.h"
+
+struct dialect {
+        enum endpoint endpoint;       /* its path, its metrics label */
+        enum sb_dialect job;          /* what the runner does with the code */
+        struct request_rules rules;   /* fields, defaults, how a refusal reads */
+        bool request_id;              /* the body carries the request's id */
+        /* the response from a job's outcome (also when it failed) */
+        void (*respond)(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp);
+};
+
+extern const struct dialect dialects[];
+extern const size_t n_dialects;
+
+/* The dialect served at path, or NULL. */
+const struct dialect *dialect_find(const char *path);
+const struct dialect *dialect_of(enum endpoint e);
+
+/* Validate the body, take a slot through the lease (503 when none), run the
+ * job and shape the response.  The lease holds the slot until the caller
+ * settles it, after the answer is out (service_settle). */
+void dialect_handle(const struct dialect *d, struct service *s, const char *body, size_t len,
+                    struct http_response *resp, struct job_lease *lease);
+
+/* GET /health */
+void dialect_health(struct service *s, struct http_response *resp);
 
 /* The error text of a failed outcome as /execute words it. */
 void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned memory_mb, const char *what,
                         char *buf, size_t size);
-
 /* Is text (NUL-terminated at len) exactly one JSON value? */
 bool dialect_valid_json(const char *text, size_t len);
 /* A string field of the runner's header, or NULL. */
 struct json_object *dialect_header_string(struct json_object *header, const char *key);
 
-void dialect_run(struct service *s, const char *body, size_t len, struct http_response *resp);
-void dialect_invoke(struct service *s, const char *body, size_t len, struct http_response *resp);
-void dialect_execute(struct service *s, const char *body, size_t len, struct http_response *resp);
-void dialect_health(struct service *s, struct http_response *resp);
-/* After the response is sent: wait for the job's teardown, give the slot back. */
-void dialect_settle(struct http_response *resp);
+/* the responses, one file each */
+void respond_execute(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp);
+void respond_run(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp);
+void respond_invoke(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp);

@@ -10,8 +10,6 @@ void response_init(struct http_response *r)
 {
         memset(r, 0, sizeof(*r));
         r->status = 500;
-        r->pending_fd = -1;
-        r->pending_slot = -1;
 }
 
 void response_free(struct http_response *r)

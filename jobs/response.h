@@ -1,5 +1,7 @@
 /* What a handler answers: an HTTP status, a JSON body, and what the log line
- * should say about it.  The FastCGI front and the CLI both print these. */
+ * should say about it.  The FastCGI front and the CLI both print these; the
+ * CLI's exit status comes from the job's status here, not from the HTTP one.
+ * A job's slot is not the response's business: see struct job_lease. */
 #pragma once
 
 #include <stdbool.h>
@@ -7,7 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-struct service;
+#include "sandbox/job.h"
 
 struct http_response {
         int status;
@@ -19,16 +21,12 @@ struct http_response {
         const char *content_type;    /* default: application/json; charset=utf-8 */
         /* for the log line */
         char reason[320];            /* why a 5xx happened: never sent to the client */
-        const char *exec_status;     /* success, error, timeout, ... or NULL when nothing ran */
+        bool ran;                    /* a job ran: its status and usage follow */
+        enum sb_status exec_status;  /* as the dialect judged it */
         double duration_ms, cpu_ms;
         uint64_t max_rss_kb;
         double timeout_s;
         unsigned memory_mb;
-        bool ran;
-        /* a job whose teardown is still under way (see dialect_settle) */
-        int pending_fd;
-        int pending_slot;
-        struct service *service;
 };
 
 void response_init(struct http_response *r);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "service.h"
 
 /* The libraries are the operator's words, but they still end up in Python
@@ -51,6 +52,7 @@ static int probe_libraries(struct service *s, struct sb_error *err)
         };
         struct sb_outcome o;
         int r = sb_job_run(&s->spawner, &spec, &o, err);
+        sb_job_settle(&o.pending_fd);
         if (r < 0)
                 return r;
         if (o.status == SB_SETUP_FAILED) {
@@ -75,13 +77,8 @@ out:
         return r;
 }
 
-int service_start(struct service *s, bool probe, struct sb_error *err)
+int service_plan(const struct config *c, struct sb_policy *p, struct sb_error *err)
 {
-        struct config *c = &s->cfg;
-        int r;
-
-        pthread_mutex_init(&s->lock, NULL);
-        struct sb_policy *p = &s->policy;
         memset(p, 0, sizeof(*p));
         p->uid_base = c->job_uid_base;
         p->gid = c->job_gid;
@@ -102,22 +99,33 @@ int service_start(struct service *s, bool probe, struct sb_error *err)
         snprintf(runner, sizeof(runner), "%s", c->runner);
         snprintf(p->runner_dir, sizeof(p->runner_dir), "%s", dirname(runner));
         snprintf(p->init_path, sizeof(p->init_path), "%s", c->init);
+        return 0;
+}
 
+int service_start(struct service *s, bool probe, struct sb_error *err)
+{
+        struct config *c = &s->cfg;
+        int r;
+
+        pthread_mutex_init(&s->lock, NULL);
+        metrics_init(&s->metrics);
+        if ((r = service_plan(c, &s->policy, err)) < 0)
+                return r;
         const char *extra[CONFIG_MAX_LIST + 1];
         for (size_t i = 0; i < c->n_ro_paths; i++)
                 extra[i] = c->ro_paths[i];
         extra[c->n_ro_paths] = NULL;
-        if ((r = sb_policy_prepare(p, extra, err)) < 0)
+        if ((r = sb_policy_prepare(&s->policy, extra, err)) < 0)
                 return r;
         /* before the spawner (and any thread) exists: it may move this process */
         enum sb_cgroup_mode cg = strcmp(c->cgroup, "on") == 0    ? SB_CGROUP_ON
                                  : strcmp(c->cgroup, "off") == 0 ? SB_CGROUP_OFF
                                                                   : SB_CGROUP_AUTO;
-        if ((r = sb_cgroup_prepare(p, cg, err)) < 0)
+        if ((r = sb_cgroup_prepare(&s->policy, cg, err)) < 0)
                 return r;
         if ((r = slots_init(&s->slots, c->slots, c->queue_max, c->queue_wait_s)) < 0)
                 return sb_fail(err, -r, "slots");
-        if ((r = sb_spawner_start(p, &s->spawner, err)) < 0)
+        if ((r = sb_spawner_start(&s->policy, &s->spawner, err)) < 0)
                 return r;
         return probe ? probe_libraries(s, err) : 0;
 }
@@ -129,8 +137,23 @@ void service_stop(struct service *s)
         slots_destroy(&s->slots);
 }
 
-int service_run(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+int service_acquire(struct service *s, struct job_lease *l)
 {
+        uint64_t t0 = sb_now_ns();
+        int slot = slots_acquire(&s->slots);
+        metrics_queue_wait(&s->metrics, (double) (sb_now_ns() - t0) / 1e9);
+        if (slot < 0) {
+                metrics_rejected(&s->metrics);
+                return slot;
+        }
+        *l = (struct job_lease) { .service = s, .slot = slot, .pending_fd = -1 };
+        return 0;
+}
+
+int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+{
+        struct service *s = l->service;
+        spec->slot = (unsigned) l->slot;
         int r = sb_job_run(&s->spawner, spec, o, err);
         /* EPIPE: the control channel is gone, so is every later job */
         if (r == -EPIPE) {
@@ -139,5 +162,32 @@ int service_run(struct service *s, struct sb_job_spec *spec, struct sb_outcome *
                 snprintf(s->broken_reason, sizeof(s->broken_reason), "%s", err->msg);
                 pthread_mutex_unlock(&s->lock);
         }
+        if (r == 0 && o->status == SB_SETUP_FAILED)
+                metrics_setup_failure(&s->metrics);
+        /* the answer may be ready before the job's teardown is: the lease
+         * keeps the slot until it is done */
+        l->pending_fd = r == 0 ? o->pending_fd : -1;
+        if (r == 0)
+                o->pending_fd = -1;
+        if (l->pending_fd < 0)
+                service_settle(l);      /* nothing left of the job: the slot is free now */
         return r;
+}
+
+void service_settle(struct job_lease *l)
+{
+        if (l->slot < 0)
+                return;
+        sb_job_settle(&l->pending_fd);
+        slots_release(&l->service->slots, l->slot);
+        l->slot = -1;
+}
+
+char *service_metrics(struct service *s, size_t *len)
+{
+        struct metrics_gauges g = { .mode = s->cfg.mode };
+        slots_snapshot(&s->slots, &g.slots_busy, &g.slots_total, &g.queue_length);
+        unsigned starts = s->spawner.stats ? s->spawner.stats->zygote_starts : 0;
+        g.spawner_restarts = starts > 0 ? starts - 1 : 0;
+        return metrics_render(&s->metrics, &g, len);
 }

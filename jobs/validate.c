@@ -20,15 +20,15 @@ static int fail(struct request_error *e, int status, const char *field, const ch
         return -EINVAL;
 }
 
-int content_type_is_json(const char *ct)
+bool content_type_is_json(const char *ct)
 {
         if (!ct)
-                return 0;
+                return false;
         while (*ct == ' ')
                 ct++;
         static const char want[] = "application/json";
         if (strncasecmp(ct, want, sizeof(want) - 1) != 0)
-                return 0;
+                return false;
         const char *rest = ct + sizeof(want) - 1;
         while (*rest == ' ' || *rest == '\t')
                 rest++;
@@ -94,89 +94,8 @@ static const char *type_name(struct json_object *v)
         return "unknown";
 }
 
-/* "timeout" and "memory_limit" mean the same in /execute and /invoke. */
-static int check_timeout(const struct config *c, struct json_object *val, double *out, struct request_error *e)
-{
-        if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
-                return fail(e, 400, "timeout", "'timeout' must be a number of seconds, not %s", type_name(val));
-        double t = json_object_get_double(val);
-        if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
-                return fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds",
-                            c->max_timeout_s);
-        *out = t;
-        return 0;
-}
-
-static int check_memory(const struct config *c, struct json_object *val, unsigned *out, struct request_error *e)
-{
-        if (!json_object_is_type(val, json_type_int))
-                return fail(e, 400, "memory_limit",
-                            "'memory_limit' must be an integer number of MB written without a fraction (such as "
-                            "512), not %s",
-                            json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
-        int64_t m = json_object_get_int64(val);
-        if (m < c->min_memory_mb || m > c->max_memory_mb)
-                return fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
-                            c->max_memory_mb);
-        *out = (unsigned) m;
-        return 0;
-}
-
-int validate_execute(const struct config *c, const char *body, size_t len, struct exec_request *out,
-                     struct request_error *e)
-{
-        memset(out, 0, sizeof(*out));
-        out->timeout_s = c->default_timeout_s;
-        out->memory_mb = c->default_memory_mb;
-
-        struct json_object *root = parse_json_body(body, len, e);
-        if (!root)
-                return -EINVAL;
-        out->root = root;
-
-        json_object_object_foreach(root, key, val) {
-                if (strcmp(key, "script") == 0) {
-                        if (!json_object_is_type(val, json_type_string))
-                                return fail(e, 400, key, "'script' must be a string, not %s", type_name(val));
-                        out->script = json_object_get_string(val);
-                        out->script_len = (size_t) json_object_get_string_len(val);
-                } else if (strcmp(key, "timeout") == 0) {
-                        if (check_timeout(c, val, &out->timeout_s, e) < 0)
-                                return -EINVAL;
-                } else if (strcmp(key, "memory_limit") == 0) {
-                        if (check_memory(c, val, &out->memory_mb, e) < 0)
-                                return -EINVAL;
-                } else if (strcmp(key, "stdin") == 0) {
-                        if (!json_object_is_type(val, json_type_string))
-                                return fail(e, 400, key, "'stdin' must be a string, not %s", type_name(val));
-                        out->stdin_data = json_object_get_string(val);
-                        out->stdin_len = (size_t) json_object_get_string_len(val);
-                        if (out->stdin_len > c->max_stdin_bytes)
-                                return fail(e, 400, key, "'stdin' is larger than %llu bytes",
-                                            (unsigned long long) c->max_stdin_bytes);
-                } else {
-                        return fail(e, 400, key, "unknown field '%.64s': allowed are script, timeout, memory_limit, stdin",
-                                    key);
-                }
-        }
-        if (!out->script)
-                return fail(e, 400, "script", "'script' is required");
-        if (out->script_len == 0)
-                return fail(e, 400, "script", "'script' must not be empty");
-        if (out->script_len > c->max_script_bytes)
-                return fail(e, 400, "script", "'script' is larger than %llu bytes",
-                            (unsigned long long) c->max_script_bytes);
-        return 0;
-}
-
-void exec_request_free(struct exec_request *r)
-{
-        json_object_put(r->root);
-        memset(r, 0, sizeof(*r));
-}
-
 /* A whole number given as an integer or as a float without a fraction
- * (2.0), never a boolean or a string. */
+ * (2.0), never a boolean or a string (/run's rule). */
 static int whole_number(struct json_object *v, int64_t *out)
 {
         if (json_object_is_type(v, json_type_int)) {
@@ -193,133 +112,199 @@ static int whole_number(struct json_object *v, int64_t *out)
         return -EINVAL;
 }
 
-int validate_run(const struct config *c, const char *body, size_t len, struct run_request *out,
-                 struct request_error *e)
+static int check_timeout(const struct request_rules *d, const struct config *c, struct json_object *val,
+                         struct job_request *r, struct request_error *e)
 {
-        memset(out, 0, sizeof(*out));
-        out->timeout_s = c->default_timeout_s;
-        out->memory_mb = c->default_memory_mb;
-
-        struct json_object *root = parse_json_body(body, len, e);
-        if (!root) {
-                e->http_status = e->http_status == 413 ? 413 : 422;
-                return -EINVAL;
-        }
-        out->root = root;
-        json_object_object_foreach(root, key, val) {
+        if (d->pydantic) {
                 int64_t n;
-                if (strcmp(key, "code") == 0) {
-                        if (!json_object_is_type(val, json_type_string))
-                                return fail(e, 422, key, "Input should be a valid string");
-                        out->code = json_object_get_string(val);
-                        out->code_len = (size_t) json_object_get_string_len(val);
-                } else if (strcmp(key, "timeout") == 0) {
-                        if (whole_number(val, &n) < 0)
-                                return fail(e, 422, key, "Input should be a valid integer");
-                        if (n < 1 || (double) n > c->max_timeout_s)
-                                return fail(e, 422, key, "Input should be from 1 to %g", c->max_timeout_s);
-                        out->timeout_s = (double) n;
-                } else if (strcmp(key, "memory_limit") == 0) {
-                        if (whole_number(val, &n) < 0)
-                                return fail(e, 422, key, "Input should be a valid integer");
-                        if (n < c->min_memory_mb || n > c->max_memory_mb)
-                                return fail(e, 422, key, "Input should be from %u to %u", c->min_memory_mb,
-                                            c->max_memory_mb);
-                        out->memory_mb = (unsigned) n;
-                } else {
-                        return fail(e, 422, key, "Extra inputs are not permitted");
-                }
+                if (whole_number(val, &n) < 0)
+                        return fail(e, 422, "timeout", "Input should be a valid integer");
+                if (n < 1 || (double) n > c->max_timeout_s)
+                        return fail(e, 422, "timeout", "Input should be from 1 to %g", c->max_timeout_s);
+                r->timeout_s = (double) n;
+                return 0;
         }
-        if (!out->code)
-                return fail(e, 422, "code", "Field required");
-        if (out->code_len == 0)
-                return fail(e, 422, "code", "String should have at least 1 character");
-        if (out->code_len > c->max_script_bytes)
-                return fail(e, 422, "code", "String should have at most %llu bytes",
-                            (unsigned long long) c->max_script_bytes);
+        if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
+                return fail(e, 400, "timeout", "'timeout' must be a number of seconds, not %s", type_name(val));
+        double t = json_object_get_double(val);
+        if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
+                return fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds",
+                            c->max_timeout_s);
+        r->timeout_s = t;
         return 0;
 }
 
-static int is_ident(const char *s, size_t n)
+static int check_memory(const struct request_rules *d, const struct config *c, struct json_object *val,
+                        struct job_request *r, struct request_error *e)
 {
-        if (n == 0 || isdigit((unsigned char) s[0]))
+        int64_t m;
+        if (d->pydantic) {
+                if (whole_number(val, &m) < 0)
+                        return fail(e, 422, "memory_limit", "Input should be a valid integer");
+                if (m < c->min_memory_mb || m > c->max_memory_mb)
+                        return fail(e, 422, "memory_limit", "Input should be from %u to %u", c->min_memory_mb,
+                                    c->max_memory_mb);
+                r->memory_mb = (unsigned) m;
                 return 0;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char) s[i]) && s[i] != '_')
-                        return 0;
-        return 1;
+        }
+        if (!json_object_is_type(val, json_type_int))
+                return fail(e, 400, "memory_limit",
+                            "'memory_limit' must be an integer number of MB written without a fraction (such as "
+                            "512), not %s",
+                            json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
+        m = json_object_get_int64(val);
+        if (m < c->min_memory_mb || m > c->max_memory_mb)
+                return fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
+                            c->max_memory_mb);
+        r->memory_mb = (unsigned) m;
+        return 0;
 }
 
-int handler_is_valid(const char *s)
+static int check_string(const struct request_rules *d, struct json_object *val, const char *key, const char **s,
+                        size_t *len, struct request_error *e)
+{
+        if (!json_object_is_type(val, json_type_string)) {
+                if (d->pydantic)
+                        return fail(e, 422, key, "Input should be a valid string");
+                return fail(e, 400, key, "'%s' must be a string, not %s", key, type_name(val));
+        }
+        *s = json_object_get_string(val);
+        *len = (size_t) json_object_get_string_len(val);
+        return 0;
+}
+
+static bool is_ident(const char *s, size_t n)
+{
+        if (n == 0 || isdigit((unsigned char) s[0]))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && s[i] != '_')
+                        return false;
+        return true;
+}
+
+bool handler_is_valid(const char *s)
 {
         const char *dot = strchr(s, '.');
-        if (!dot || strchr(dot + 1, '.') || strlen(s) > 128)
-                return 0;
+        if (!dot || strchr(dot + 1, '.') || strlen(s) > SB_HANDLER_MAX)
+                return false;
         return is_ident(s, (size_t) (dot - s)) && is_ident(dot + 1, strlen(dot + 1));
 }
 
-int validate_invoke(const struct config *c, const char *body, size_t len, struct invoke_request *out,
-                    struct request_error *e)
+/* /invoke's own fields; 1 when key is none of them. */
+static int invoke_field(struct job_request *r, const char *key, struct json_object *val, bool *have_version,
+                        struct json_object **event, struct json_object **context, struct request_error *e)
 {
-        bool have_version = false;
-
-        memset(out, 0, sizeof(*out));
-        out->timeout_s = 10;
-        out->memory_mb = 256;
-        snprintf(out->handler, sizeof(out->handler), "main.handler");
-
-        struct json_object *root = parse_json_body(body, len, e);
-        if (!root)
-                return -EINVAL;
-        out->root = root;
-        json_object_object_foreach(root, key, val) {
-                if (strcmp(key, "version") == 0) {
-                        if (!json_object_is_type(val, json_type_string) || strcmp(json_object_get_string(val), "v1"))
-                                return fail(e, 400, key, "unsupported version: 'version' must be \"v1\"");
-                        have_version = true;
-                } else if (strcmp(key, "handler") == 0) {
-                        if (!json_object_is_type(val, json_type_string))
-                                return fail(e, 400, key, "'handler' must be a string \"module.function\", not %s",
-                                            type_name(val));
-                        const char *h = json_object_get_string(val);
-                        if (!handler_is_valid(h))
-                                return fail(e, 400, key,
-                                            "'handler' must be \"module.function\", two Python identifiers "
-                                            "joined by one dot, such as \"main.handler\"");
-                        snprintf(out->handler, sizeof(out->handler), "%s", h);
-                } else if (strcmp(key, "code") == 0) {
-                        if (!json_object_is_type(val, json_type_string))
-                                return fail(e, 400, key, "'code' must be a string, not %s", type_name(val));
-                        out->code = json_object_get_string(val);
-                        out->code_len = (size_t) json_object_get_string_len(val);
-                } else if (strcmp(key, "event") == 0) {
-                        out->event = val;
-                } else if (strcmp(key, "context") == 0) {
-                        if (!json_object_is_type(val, json_type_object) && !json_object_is_type(val, json_type_null))
-                                return fail(e, 400, key, "'context' must be an object, not %s", type_name(val));
-                        out->context = val;
-                } else if (strcmp(key, "timeout") == 0) {
-                        if (check_timeout(c, val, &out->timeout_s, e) < 0)
-                                return -EINVAL;
-                } else if (strcmp(key, "memory_limit") == 0) {
-                        if (check_memory(c, val, &out->memory_mb, e) < 0)
-                                return -EINVAL;
-                } else {
+        if (strcmp(key, "version") == 0) {
+                if (!json_object_is_type(val, json_type_string) || strcmp(json_object_get_string(val), "v1"))
+                        return fail(e, 400, key, "unsupported version: 'version' must be \"v1\"");
+                *have_version = true;
+        } else if (strcmp(key, "handler") == 0) {
+                if (!json_object_is_type(val, json_type_string))
+                        return fail(e, 400, key, "'handler' must be a string \"module.function\", not %s",
+                                    type_name(val));
+                const char *h = json_object_get_string(val);
+                if (!handler_is_valid(h))
                         return fail(e, 400, key,
-                                    "unknown field '%.64s': allowed are version, handler, code, event, context, "
-                                    "timeout, memory_limit",
-                                    key);
-                }
+                                    "'handler' must be \"module.function\", two Python identifiers joined by one "
+                                    "dot, such as \"main.handler\", at most %d bytes",
+                                    SB_HANDLER_MAX);
+                snprintf(r->handler, sizeof(r->handler), "%s", h);
+        } else if (strcmp(key, "event") == 0) {
+                *event = val;
+        } else if (strcmp(key, "context") == 0) {
+                if (!json_object_is_type(val, json_type_object) && !json_object_is_type(val, json_type_null))
+                        return fail(e, 400, key, "'context' must be an object, not %s", type_name(val));
+                *context = val;
+        } else {
+                return 1;
         }
-        if (!have_version)
-                return fail(e, 400, "version", "'version' is required and must be \"v1\"");
-        if (!out->code)
-                return fail(e, 400, "code", "'code' is required");
-        if (out->code_len == 0)
-                return fail(e, 400, "code", "'code' must not be empty");
-        if (out->code_len > c->max_script_bytes)
-                return fail(e, 400, "code", "'code' is larger than %llu bytes", (unsigned long long) c->max_script_bytes);
-        const char *dot = strchr(out->handler, '.');
-        snprintf(out->module, sizeof(out->module), "%.*s", (int) (dot - out->handler), out->handler);
         return 0;
+}
+
+static int unknown_field(const struct request_rules *d, const char *key, struct request_error *e)
+{
+        if (d->pydantic)
+                return fail(e, 422, key, "Extra inputs are not permitted");
+        return fail(e, 400, key, "unknown field '%.64s': allowed are %s", key,
+                    d->is_invoke ? "version, handler, code, event, context, timeout, memory_limit"
+                                 : "script, timeout, memory_limit, stdin");
+}
+
+static int check_code(const struct request_rules *d, const struct config *c, const struct job_request *r,
+                      struct request_error *e)
+{
+        const char *f = d->code_field;
+        unsigned long long max = (unsigned long long) c->max_script_bytes;
+        if (!r->code)
+                return d->pydantic ? fail(e, 422, f, "Field required") : fail(e, 400, f, "'%s' is required", f);
+        if (r->code_len == 0)
+                return d->pydantic ? fail(e, 422, f, "String should have at least 1 character")
+                                   : fail(e, 400, f, "'%s' must not be empty", f);
+        if (r->code_len > max)
+                return d->pydantic ? fail(e, 422, f, "String should have at most %llu bytes", max)
+                                   : fail(e, 400, f, "'%s' is larger than %llu bytes", f, max);
+        return 0;
+}
+
+/* event and context travel to the runner on its stdin. */
+static void invoke_payload(struct job_request *r, struct json_object *event, struct json_object *context)
+{
+        r->payload = json_object_new_object();
+        json_object_object_add(r->payload, "event", event ? json_object_get(event) : json_object_new_object());
+        json_object_object_add(r->payload, "context", context ? json_object_get(context) : json_object_new_object());
+        r->stdin_data = json_object_to_json_string_length(r->payload, JSON_C_TO_STRING_PLAIN, &r->stdin_len);
+        const char *dot = strchr(r->handler, '.');
+        snprintf(r->module, sizeof(r->module), "%.*s", (int) (dot - r->handler), r->handler);
+}
+
+int validate_request(const struct request_rules *d, const struct config *c, const char *body, size_t len,
+                     struct job_request *r, struct request_error *e)
+{
+        struct json_object *event = NULL, *context = NULL;
+        bool have_version = false;
+        int k;
+
+        memset(r, 0, sizeof(*r));
+        r->timeout_s = d->default_timeout_s > 0 ? d->default_timeout_s : c->default_timeout_s;
+        r->memory_mb = d->default_memory_mb > 0 ? d->default_memory_mb : c->default_memory_mb;
+        if (d->is_invoke)
+                snprintf(r->handler, sizeof(r->handler), "%s", d->default_handler);
+        if (!(r->root = parse_json_body(body, len, e))) {
+                if (d->pydantic && e->http_status == 400)
+                        e->http_status = 422;
+                return -EINVAL;
+        }
+        json_object_object_foreach(r->root, key, val) {
+                if (strcmp(key, d->code_field) == 0)
+                        k = check_string(d, val, key, &r->code, &r->code_len, e);
+                else if (strcmp(key, "timeout") == 0)
+                        k = check_timeout(d, c, val, r, e);
+                else if (strcmp(key, "memory_limit") == 0)
+                        k = check_memory(d, c, val, r, e);
+                else if (d->has_stdin && strcmp(key, "stdin") == 0) {
+                        if ((k = check_string(d, val, key, &r->stdin_data, &r->stdin_len, e)) == 0 &&
+                            r->stdin_len > c->max_stdin_bytes)
+                                k = fail(e, 400, key, "'stdin' is larger than %llu bytes",
+                                         (unsigned long long) c->max_stdin_bytes);
+                } else if (!d->is_invoke ||
+                           (k = invoke_field(r, key, val, &have_version, &event, &context, e)) > 0)
+                        k = unknown_field(d, key, e);
+                if (k < 0)
+                        return k;
+        }
+        if (d->is_invoke && !have_version)
+                return fail(e, 400, "version", "'version' is required and must be \"v1\"");
+        if ((k = check_code(d, c, r, e)) < 0)
+                return k;
+        if (d->is_invoke)
+                invoke_payload(r, event, context);
+        return 0;
+}
+
+void job_request_free(struct job_request *r)
+{
+        json_object_put(r->payload);
+        json_object_put(r->root);
+        memset(r, 0, sizeof(*r));
 }

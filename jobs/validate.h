@@ -1,11 +1,15 @@
 /* Request validation: a body either becomes a job's parameters or an error
- * naming the field, never anything in between. */
+ * naming the field, never anything in between.  Every dialect fills the same
+ * struct job_request; what differs (which fields, their defaults, the status
+ * and wording of a refusal) is the dialect's, from the table in dialects.c. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "config.h"
+#include "jobs/config.h"
+#include "sandbox/protocol.h"
 
 struct request_error {
         int http_status;
@@ -13,51 +17,39 @@ struct request_error {
         char field[64];               /* the offending field, when there is one */
 };
 
-struct exec_request {
+struct job_request {
         struct json_object *root;     /* owns the strings below */
-        const char *script;
-        size_t script_len;
-        const char *stdin_data;
+        const char *code;             /* "script" (/execute) or "code" */
+        size_t code_len;
+        const char *stdin_data;       /* /execute's stdin; /invoke's event and context */
         size_t stdin_len;
         double timeout_s;
         unsigned memory_mb;
+        /* /invoke */
+        char handler[SB_HANDLER_MAX + 1];   /* module.function */
+        char module[SB_HANDLER_MAX + 1];
+        struct json_object *payload;  /* {"event": ..., "context": ...}, owned: stdin_data is its text */
 };
 
-struct run_request {
-        struct json_object *root;
-        const char *code;
-        size_t code_len;
-        double timeout_s;
-        unsigned memory_mb;
-};
-
-struct invoke_request {
-        struct json_object *root;
-        const char *code;
-        size_t code_len;
-        char handler[130];            /* module.function */
-        char module[64];
-        struct json_object *event;    /* borrowed from root, may be NULL */
-        struct json_object *context;
-        double timeout_s;
-        unsigned memory_mb;
+/* What a dialect's request may hold, and how it is refused. */
+struct request_rules {
+        const char *code_field;       /* "script" or "code" */
+        bool has_stdin;               /* /execute */
+        bool is_invoke;               /* version, handler, event, context */
+        bool pydantic;                /* /run: 422 with the code runners' wording, whole numbers */
+        double default_timeout_s;     /* 0: the config's */
+        unsigned default_memory_mb;   /* 0: the config's */
+        const char *default_handler;  /* /invoke */
 };
 
 /* Parse a JSON object strictly (UTF-8 validated, one value, nothing after). */
 struct json_object *parse_json_body(const char *body, size_t len, struct request_error *e);
+/* 0, or -EINVAL with e filled.  Free r with job_request_free either way. */
+int validate_request(const struct request_rules *rules, const struct config *c, const char *body, size_t len,
+                     struct job_request *r, struct request_error *e);
+void job_request_free(struct job_request *r);
 
-int validate_execute(const struct config *c, const char *body, size_t len, struct exec_request *out,
-                     struct request_error *e);
-void exec_request_free(struct exec_request *r);
-
-/* POST /run: errors are 422 with e->field set (the "loc" of the detail). */
-int validate_run(const struct config *c, const char *body, size_t len, struct run_request *out,
-                 struct request_error *e);
-/* POST /invoke: errors are 400. */
-int validate_invoke(const struct config *c, const char *body, size_t len, struct invoke_request *out,
-                    struct request_error *e);
-/* Is s "module.function", both Python identifiers (ASCII)? */
-int handler_is_valid(const char *s);
-
+/* Is s "module.function", both Python identifiers (ASCII), at most SB_HANDLER_MAX bytes? */
+bool handler_is_valid(const char *s);
 /* Is the Content-Type application/json (parameters such as charset allowed)? */
-int content_type_is_json(const char *ct);
+bool content_type_is_json(const char *ct);

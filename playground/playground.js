@@ -9,11 +9,29 @@
 
   // ------------------------------------------------------------ dialects
 
+  // The defaults (timeout, memory, handler) are the service's own: GET
+  // /health lists each dialect's ("dialects"), and checkHealth() fills them
+  // in here; until it has answered, the fields just say "default".
   const DIALECTS = {
-    execute: { path: "/execute", file: "script.py", timeout: 30, memory: 512 },
-    run: { path: "/run", file: "main.py", timeout: 30, memory: 512 },
-    invoke: { path: "/invoke", file: null, timeout: 10, memory: 256 },
+    execute: { path: "/execute", file: "script.py" },
+    run: { path: "/run", file: "main.py" },
+    invoke: { path: "/invoke", file: null },
   };
+
+  function takeDefaults(fromHealth) {
+    for (const cfg of Object.values(DIALECTS)) {
+      const d = fromHealth && fromHealth[cfg.path];
+      if (!d) continue;
+      cfg.timeout = d.default_timeout_s;
+      cfg.memory = d.default_memory_mb;
+      if (d.default_handler) cfg.handler = d.default_handler;
+    }
+  }
+
+  // The handler the request names: the field's, else the service's default.
+  function handlerName() {
+    return el.handler.value.trim() || DIALECTS.invoke.handler || "";
+  }
 
   // ------------------------------------------------------------ examples
 
@@ -255,6 +273,9 @@
         }
         el.service.textContent = "Healthy: " + parts.join(" · ");
         el.service.className = "service good";
+        takeDefaults(b.dialects);
+        if (!el.handler.value.trim() && DIALECTS.invoke.handler) el.handler.value = DIALECTS.invoke.handler;
+        applyDialect();
         if (b.limits) {
           if (b.limits.max_timeout_s) el.timeout.max = b.limits.max_timeout_s;
           if (b.limits.max_memory_mb) el.memory.max = b.limits.max_memory_mb;
@@ -434,7 +455,7 @@
     state.loadedExample = name;
     if (ex.event !== undefined) el.event.value = ex.event;
     if (ex.context !== undefined) el.context.value = ex.context;
-    if (d === "invoke") el.handler.value = "main.handler";
+    if (d === "invoke") el.handler.value = DIALECTS.invoke.handler || "";
     state.errorLines = new Set();
     state.markLine = 0;
     el.mark.hidden = true;
@@ -446,8 +467,8 @@
     const cfg = DIALECTS[d];
     el.invokeFields.hidden = d !== "invoke";
     el.stdinField.hidden = d !== "execute";
-    el.timeout.placeholder = `${cfg.timeout} (default)`;
-    el.memory.placeholder = `${cfg.memory} (default)`;
+    el.timeout.placeholder = cfg.timeout === undefined ? "default" : `${cfg.timeout} (default)`;
+    el.memory.placeholder = cfg.memory === undefined ? "default" : `${cfg.memory} (default)`;
     el.timeout.step = d === "run" ? "1" : "any";
     el.timeout.min = d === "run" ? "1" : "0.1";
     el.codeFile.textContent = `(runs as ${userFile()})`;
@@ -456,8 +477,8 @@
   function userFile() {
     const d = dialect();
     if (d !== "invoke") return DIALECTS[d].file;
-    const mod = (el.handler.value.trim() || "main.handler").split(".")[0];
-    return mod + ".py";
+    const mod = handlerName().split(".")[0];
+    return mod ? mod + ".py" : "the handler's module";
   }
 
   el.example.addEventListener("change", () => loadExample(el.example.value, dialect()));
@@ -969,7 +990,7 @@
       p.code = code;
     } else {
       p.version = "v1";
-      p.handler = el.handler.value.trim() || "main.handler";
+      if (handlerName()) p.handler = handlerName();
       p.code = code;
       let bad = null;
       try { p.event = parseField(el.event, el.eventError, "The event", false); } catch (e) { bad = bad || el.event; }

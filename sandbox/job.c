@@ -29,9 +29,9 @@
 const char *sb_status_name(enum sb_status s)
 {
         static const char *const names[] = {
-                [SB_SUCCESS] = "success", [SB_ERROR] = "error", [SB_TIMEOUT] = "timeout",
-                [SB_MEMORY] = "memory_exceeded", [SB_OUTPUT_LIMIT] = "output_limit",
-                [SB_KILLED] = "killed", [SB_SETUP_FAILED] = "setup_failed",
+#define X(id, word) [id] = word,
+                SB_STATUSES(X)
+#undef X
         };
         return (unsigned) s < ELEMENTSOF(names) ? names[s] : "unknown";
 }

@@ -12,14 +12,22 @@
 #include "protocol.h"
 #include "spawner.h"
 
+/* The job statuses, named once: the enum, the words the answers, the log
+ * and the metrics use, and the words the runner writes in its frame. */
+#define SB_STATUSES(X)                                                                              \
+        X(SB_SUCCESS, "success")             /* the runner reported success and a valid result */  \
+        X(SB_ERROR, "error")                 /* the code failed (no main, syntax, exception...) */ \
+        X(SB_TIMEOUT, "timeout")             /* wall or CPU limit */                               \
+        X(SB_MEMORY, "memory_exceeded")      /* memory limit */                                    \
+        X(SB_OUTPUT_LIMIT, "output_limit")   /* the result was larger than max_result_bytes */     \
+        X(SB_KILLED, "killed")               /* died of a signal */                                \
+        X(SB_SETUP_FAILED, "setup_failed")   /* the sandbox could not be set up: a server error */
+
 enum sb_status {
-        SB_SUCCESS,          /* the runner reported success and a valid result */
-        SB_ERROR,            /* the code failed (no main, syntax, exception, bad result...) */
-        SB_TIMEOUT,          /* wall or CPU limit */
-        SB_MEMORY,           /* memory limit */
-        SB_OUTPUT_LIMIT,     /* the result was larger than max_result_bytes */
-        SB_KILLED,           /* died of a signal */
-        SB_SETUP_FAILED,     /* the sandbox could not be set up: a server error */
+#define X(id, word) id,
+        SB_STATUSES(X)
+#undef X
+        SB_N_STATUSES
 };
 
 struct sb_job_spec {

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #define SB_PROTO_MAGIC 0x73616e64u   /* "sand" */
+/* The longest /invoke handler, "module.function", without its NUL: the
+ * request's validation refuses longer ones, so none is ever cut short. */
+#define SB_HANDLER_MAX 127
 
 /* The order of the fds sent with a request; in the child they land on these
  * numbers (see step2_fds.c). */
@@ -35,7 +38,7 @@ struct sb_job_request {
         uint32_t pad;
         uint64_t memory_bytes;
         uint64_t max_result_bytes;
-        char handler[128];        /* /invoke: "module.function", validated by the caller */
+        char handler[SB_HANDLER_MAX + 1];  /* /invoke: "module.function", validated by the caller */
 };
 
 enum sb_reply_kind {

@@ -1,75 +1,29 @@
-#include <math.h>
+/* GET /health: whether jobs can run, and the limits and defaults a client
+ * may rely on (the playground takes its defaults from here). */
 #include <stdio.h>
-#include <string.h>
-
-#include <time.h>
 
 #include "dialects.h"
-#include "metrics.h"
 
-int dialect_run_job(struct service *s, struct sb_job_spec *spec, struct sb_outcome *o, struct http_response *resp)
+/* Each dialect's defaults, as its requests get them. */
+static struct json_object *dialect_defaults(const struct config *c)
 {
-        struct sb_error err = { 0 };
-
-        /* the caps are the service's; the limits the request's */
-        spec->max_stdout_bytes = s->cfg.max_stdout_bytes;
-        spec->max_stderr_bytes = s->cfg.max_stderr_bytes;
-        spec->max_result_bytes = s->cfg.max_result_bytes;
-        resp->timeout_s = spec->timeout_s;
-        resp->memory_mb = spec->memory_mb;
-        memset(o, 0, sizeof(*o));
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        int slot = slots_acquire(&s->slots);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        metrics_queue_wait((double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
-        if (slot < 0) {
-                metrics_rejected();
-                response_error(resp, 503, "server busy, retry later");
-                resp->retry_after = (unsigned) ceil(s->cfg.queue_wait_s > 1 ? s->cfg.queue_wait_s / 2 : 1);
-                snprintf(resp->reason, sizeof(resp->reason), "%s",
-                         slot == -EBUSY ? "queue full" : "queue wait ran out");
-                return -EBUSY;
+        struct json_object *all = json_object_new_object();
+        for (size_t i = 0; i < n_dialects; i++) {
+                const struct request_rules *r = &dialects[i].rules;
+                double t = r->default_timeout_s > 0 ? r->default_timeout_s : c->default_timeout_s;
+                char num[32];
+                snprintf(num, sizeof(num), "%g", t);
+                struct json_object *d = json_object_new_object();
+                json_object_object_add(d, "code_field", json_object_new_string(r->code_field));
+                json_object_object_add(d, "default_timeout_s", json_object_new_double_s(t, num));
+                json_object_object_add(d, "default_memory_mb",
+                                       json_object_new_int64(r->default_memory_mb ? r->default_memory_mb
+                                                                                  : c->default_memory_mb));
+                if (r->is_invoke)
+                        json_object_object_add(d, "default_handler", json_object_new_string(r->default_handler));
+                json_object_object_add(all, endpoint_path(dialects[i].endpoint), d);
         }
-        spec->slot = (unsigned) slot;
-        int r = service_run(s, spec, o, &err);
-        if (r == 0 && o->pending_fd >= 0) {
-                /* the answer is ready before the job's teardown is: the slot
-                 * is given back once it is done (dialect_settle) */
-                resp->pending_fd = o->pending_fd;
-                o->pending_fd = -1;
-                resp->pending_slot = slot;
-                resp->service = s;
-        } else {
-                slots_release(&s->slots, slot);
-        }
-        if (r < 0) {
-                response_error(resp, 500, "internal error: the job could not be run");
-                snprintf(resp->reason, sizeof(resp->reason), "job failed: %s", err.msg);
-                sb_outcome_free(o);
-                return r;
-        }
-        if (o->status == SB_SETUP_FAILED) {
-                metrics_setup_failure();
-                response_error(resp, 500, "internal error: the sandbox could not be set up");
-                snprintf(resp->reason, sizeof(resp->reason), "sandbox set-up failed: %s", o->setup.msg);
-                sb_outcome_free(o);
-                return -EIO;
-        }
-        resp->ran = true;
-        resp->duration_ms = o->duration_ms;
-        resp->cpu_ms = o->cpu_ms;
-        resp->max_rss_kb = o->max_rss_kb;
-        return 0;
-}
-
-void dialect_settle(struct http_response *resp)
-{
-        if (resp->pending_fd < 0)
-                return;
-        sb_job_settle(&resp->pending_fd);
-        slots_release(&resp->service->slots, resp->pending_slot);
-        resp->pending_slot = -1;
+        return all;
 }
 
 void dialect_health(struct service *s, struct http_response *resp)
@@ -123,7 +77,14 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(lim, "max_processes", json_object_new_int64(c->max_processes));
         json_object_object_add(lim, "max_open_files", json_object_new_int64(c->max_open_files));
         json_object_object_add(lim, "max_file_size_mb", json_object_new_int64(c->max_file_size_mb));
+        json_object_object_add(lim, "max_handler_bytes", json_object_new_int64(SB_HANDLER_MAX));
         json_object_object_add(b, "limits", lim);
+        json_object_object_add(b, "dialects", dialect_defaults(c));
+        struct json_object *words = json_object_new_array();
+        for (int i = 0; i < SB_N_STATUSES; i++)
+                if (i != SB_SETUP_FAILED)
+                        json_object_array_add(words, json_object_new_string(sb_status_name((enum sb_status) i)));
+        json_object_object_add(b, "statuses", words);
 
         struct json_object *libs = json_object_new_array();
         for (size_t i = 0; i < s->n_libraries; i++)
