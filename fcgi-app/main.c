@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <fcgiapp.h>
 
@@ -215,8 +216,41 @@ static int start(struct config *c)
         return r;
 }
 
-/* The worker threads serve until TERM/INT/HUP; then the jobs in flight
- * finish (each bounded by its own deadline). */
+/* Wait for a reason to stop: TERM, INT or HUP (0), or the end of the
+ * supervisor (-EPIPE).  The supervisor is root and this process may not be
+ * any more, so it cannot be started again from here: the front exits
+ * non-zero instead, and systemd (Restart=) or dev/run starts the whole
+ * service again, while the listening socket, held by systemd or spawn-fcgi,
+ * keeps the connections that arrive meanwhile. */
+static int wait_for_stop(const sigset_t *stop)
+{
+        for (;;) {
+                int sig = 0, st;
+                sigwait(stop, &sig);
+                if (sig != SIGCHLD) {
+                        log_msg(LOG_INFO_, "sandrun-fcgi stopping on signal %d: finishing jobs in flight", sig);
+                        return 0;
+                }
+                pid_t sup = service.spawner.pid;
+                if (sup <= 0 || waitpid(sup, &st, WNOHANG) != sup)
+                        continue;
+                service.spawner.pid = 0;
+                char why[128];
+                if (WIFSIGNALED(st))
+                        snprintf(why, sizeof(why), "the supervisor (pid %d) was killed by signal %d", (int) sup,
+                                 WTERMSIG(st));
+                else
+                        snprintf(why, sizeof(why), "the supervisor (pid %d) exited with status %d", (int) sup,
+                                 WEXITSTATUS(st));
+                service_mark_broken(&service, why);
+                log_msg(LOG_ERROR_, "sandrun-fcgi stopping: %s; no job can run, so the service must be "
+                                    "started again (systemd's Restart= or dev/run do)", why);
+                return -EPIPE;
+        }
+}
+
+/* The worker threads serve until wait_for_stop returns; then the jobs in
+ * flight finish (each bounded by its own deadline). */
 static int serve(const struct config *c, const sigset_t *stop)
 {
         pthread_t *threads = calloc(c->threads, sizeof(pthread_t));
@@ -229,10 +263,8 @@ static int serve(const struct config *c, const sigset_t *stop)
                 free(threads);
                 return -EAGAIN;
         }
-        int sig = 0;
-        sigwait(stop, &sig);
+        int r = wait_for_stop(stop);
         stopping = 1;
-        log_msg(LOG_INFO_, "sandrun-fcgi stopping on signal %d: finishing jobs in flight", sig);
         /* Wakes every thread blocked in accept(); the ones running a job
          * finish it (bounded by its deadline) and then see `stopping`. */
         shutdown(listen_fd, SHUT_RDWR);
@@ -240,7 +272,7 @@ static int serve(const struct config *c, const sigset_t *stop)
         for (unsigned i = 0; i < started; i++)
                 pthread_join(threads[i], NULL);
         free(threads);
-        return 0;
+        return r;
 }
 
 int main(int argc, char **argv)
@@ -268,14 +300,17 @@ int main(int argc, char **argv)
                 return 1;
         }
 
-        /* Signals: TERM and INT are taken by sigwait in the main thread, so
-         * every thread blocks them; SIGPIPE from a vanished peer is ignored. */
+        /* Signals: TERM, INT, HUP and CHLD are taken by sigwait in the main
+         * thread, so every thread blocks them (the spawner is forked after
+         * this and unblocks its own); SIGPIPE from a vanished peer is ignored. */
         signal(SIGPIPE, SIG_IGN);
         sigset_t stop;
         sigemptyset(&stop);
         sigaddset(&stop, SIGTERM);
         sigaddset(&stop, SIGINT);
         sigaddset(&stop, SIGHUP);
+        /* the supervisor is our child: its end wakes the main thread too */
+        sigaddset(&stop, SIGCHLD);
         pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
         if (start(c) < 0)

@@ -101,7 +101,16 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
                 snprintf(resp->reason, sizeof(resp->reason), "%s", r == -EBUSY ? "queue full" : "queue wait ran out");
                 return r;
         }
-        if ((r = service_run(lease, &spec, o, &err)) < 0) {
+        if ((r = service_run(lease, &spec, o, &err)) == -ECONNABORTED || r == -EPIPE) {
+                /* the spawner died under the job (a new one is on its way) or
+                 * is gone (the service restarts): the request itself was
+                 * fine, so the client is told to come back, not that it failed */
+                response_error(resp, 503, "the service is restarting, retry later");
+                resp->retry_after = 1;
+                snprintf(resp->reason, sizeof(resp->reason), "job lost: %s", err.msg);
+                return r;
+        }
+        if (r < 0) {
                 server_error(resp, "internal error: the job could not be run", "job failed", err.msg);
                 return r;
         }

@@ -156,12 +156,8 @@ int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome
         spec->slot = (unsigned) l->slot;
         int r = sb_job_run(&s->spawner, spec, o, err);
         /* EPIPE: the control channel is gone, so is every later job */
-        if (r == -EPIPE) {
-                pthread_mutex_lock(&s->lock);
-                s->broken = true;
-                snprintf(s->broken_reason, sizeof(s->broken_reason), "%s", err->msg);
-                pthread_mutex_unlock(&s->lock);
-        }
+        if (r == -EPIPE)
+                service_mark_broken(s, err->msg);
         if (r == 0 && o->status == SB_SETUP_FAILED)
                 metrics_setup_failure(&s->metrics);
         /* the answer may be ready before the job's teardown is: the lease
@@ -181,6 +177,14 @@ void service_settle(struct job_lease *l)
         sb_job_settle(&l->pending_fd);
         slots_release(&l->service->slots, l->slot);
         l->slot = -1;
+}
+
+void service_mark_broken(struct service *s, const char *reason)
+{
+        pthread_mutex_lock(&s->lock);
+        s->broken = true;
+        snprintf(s->broken_reason, sizeof(s->broken_reason), "%s", reason);
+        pthread_mutex_unlock(&s->lock);
 }
 
 char *service_metrics(struct service *s, size_t *len)

@@ -55,5 +55,8 @@ int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome
  * slot back.  Safe to call on a lease that holds nothing. */
 void service_settle(struct job_lease *l);
 
+/* No job can run any more (the spawner is gone): /health says why. */
+void service_mark_broken(struct service *s, const char *reason);
+
 /* GET /metrics of this service; caller frees. */
 char *service_metrics(struct service *s, size_t *len);
