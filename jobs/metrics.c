@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "sandbox/outcome.h"
 #include "metrics.h"
 
 static const char *const endpoints[] = { "/execute", "/run", "/invoke", "/health", "/", "/metrics", "other" };
 static const int codes[] = { 200, 400, 401, 403, 404, 405, 411, 413, 415, 422, 429, 500, 502, 503, 504, 0 };
-static const char *const exec_statuses[] = { "success", "error", "timeout", "memory_exceeded", "output_limit", "killed" };
+#define EXEC_STATUS_(id, word) word,
+static const char *const exec_statuses[] = { SB_EXEC_STATUSES(EXEC_STATUS_) };
+#undef EXEC_STATUS_
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300 };
 #define NB ELEMENTSOF(buckets)
 
