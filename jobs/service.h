@@ -6,15 +6,16 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "sandbox/cgroup.h"
 #include "sandbox/job.h"
-#include "sandbox/policy.h"
+#include "sandbox/plan.h"
 #include "sandbox/spawner.h"
 #include "config.h"
 #include "slots.h"
 
 struct service {
         struct config cfg;
-        struct sb_policy policy;
+        struct sb_plan policy;
         struct sb_spawner spawner;
         struct slots slots;
         /* libraries that imported inside the sandbox at start-up */
