@@ -105,13 +105,36 @@ static pid_t fork_runner(const struct sb_first_args *a, int listener, int *ready
         return worker;
 }
 
+/* init's arguments, on SB_INIT_ARGS_FD (protocol.h): a pipe holds them
+ * whole (far less than PIPE_BUF), so the write neither blocks nor splits. */
+static int init_args(const struct sb_init_args *ia, struct sb_error *err)
+{
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return sb_fail(err, errno, "pipe for init's arguments");
+        ssize_t n = write(pfd[1], ia, sizeof(*ia));
+        int e = errno;
+        close(pfd[1]);
+        if (n != (ssize_t) sizeof(*ia)) {
+                close(pfd[0]);
+                return sb_fail(err, n < 0 ? e : EIO, "write init's arguments");
+        }
+        /* dup3 without O_CLOEXEC: it survives the exec, its original does not */
+        if (dup3(pfd[0], SB_INIT_ARGS_FD, 0) < 0)
+                return sb_fail(err, errno, "place init's arguments");
+        close(pfd[0]);
+        return 0;
+}
+
 int sb_job_first_main(void *arg)
 {
         const struct sb_first_args *a = arg;
         const struct sb_job_request *req = a->req;
         struct sb_error err = { 0 };
         /* the job's clock starts here, its confinement included */
-        const unsigned long long started_ns = sb_now_ns();
+        struct sb_init_args ia = { .magic = SB_INIT_ARGS_MAGIC, .size = sizeof(ia), .start_ns = sb_now_ns(),
+                                   .wall_ms = req->wall_ms, .base_rss_kb = a->base_rss_kb,
+                                   .events_fd = a->p->cgroup ? SB_EVENTS_FD : -1 };
         struct sb_job_limits lim = {
                 .slot = req->slot,
                 /* warm: the interpreter and its libraries are already mapped;
@@ -130,28 +153,20 @@ int sb_job_first_main(void *arg)
         if (listener < 0)
                 /* fds may have moved: after step 2 the reply socket is fd 5 */
                 setup_failed(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, 0, &err);
-        int ready = -1;
-        pid_t worker = fork_runner(a, listener, &ready, &err);
-        if (worker < 0)
+        ia.listener_fd = listener;
+        ia.worker = fork_runner(a, listener, &ia.ready_fd, &err);
+        if (ia.worker < 0)
                 setup_failed(SB_FD_REPLY, 0, &err);
         /* init keeps the listener across its exec */
         if (fcntl(listener, F_SETFD, 0) < 0) {
                 sb_fail(&err, errno, "keep the seccomp listener");
-                setup_failed(SB_FD_REPLY, worker, &err);
+                setup_failed(SB_FD_REPLY, ia.worker, &err);
         }
-        char worker_arg[16], wall_arg[16], base_arg[24], start_arg[24], ready_arg[16], listener_arg[16],
-                events_arg[16];
-        snprintf(start_arg, sizeof(start_arg), "%llu", started_ns);
-        snprintf(listener_arg, sizeof(listener_arg), "%d", listener);
-        snprintf(events_arg, sizeof(events_arg), "%d", SB_EVENTS_FD);
-        snprintf(worker_arg, sizeof(worker_arg), "%d", (int) worker);
-        snprintf(wall_arg, sizeof(wall_arg), "%u", req->wall_ms);
-        snprintf(base_arg, sizeof(base_arg), "%llu", (unsigned long long) a->base_rss_kb);
-        snprintf(ready_arg, sizeof(ready_arg), "%d", ready);
-        char *const argv[] = { "sandrun-init", worker_arg, wall_arg, base_arg, start_arg, ready_arg, listener_arg,
-                               a->p->cgroup ? events_arg : "-", NULL };
+        if (init_args(&ia, &err) < 0)
+                setup_failed(SB_FD_REPLY, ia.worker, &err);
+        char *const argv[] = { "sandrun-init", NULL };
         char *const envp[] = { NULL };
         execveat(SB_INIT_FD, "", argv, envp, AT_EMPTY_PATH);
         sb_fail(&err, errno, "execute %s", a->p->init_path);
-        setup_failed(SB_FD_REPLY, worker, &err);
+        setup_failed(SB_FD_REPLY, ia.worker, &err);
 }
