@@ -99,9 +99,7 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(b, "mode", json_object_new_string(s->cfg.mode));
         /* "v2" or "v1": jobs run in memory and pids cgroups of that version;
          * "none": the rlimits alone (the start-up log says why) */
-        json_object_object_add(b, "cgroup", json_object_new_string(s->policy.cgroup == 2   ? "v2"
-                                                                   : s->policy.cgroup == 1 ? "v1"
-                                                                                           : "none"));
+        json_object_object_add(b, "cgroup", json_object_new_string(sb_cgroup_name(&s->policy)));
 
         struct json_object *lim = json_object_new_object();
         const struct config *c = &s->cfg;
