@@ -167,7 +167,7 @@ static int read_settings(int argc, char **argv, struct config *c)
 static void log_started(const struct service *s, const char *socket_desc)
 {
         const struct config *c = &s->cfg;
-        const struct sb_policy *p = &s->policy;
+        const struct sb_plan *p = &s->policy;
         struct json_object *f = json_object_new_object();
         json_object_object_add(f, "version", json_object_new_string(PACKAGE_VERSION));
         json_object_object_add(f, "mode", json_object_new_string(c->mode));

@@ -53,9 +53,7 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(b, "mode", json_object_new_string(s->cfg.mode));
         /* "v2" or "v1": jobs run in memory and pids cgroups of that version;
          * "none": the rlimits alone (the start-up log says why) */
-        json_object_object_add(b, "cgroup", json_object_new_string(s->policy.cgroup == 2   ? "v2"
-                                                                   : s->policy.cgroup == 1 ? "v1"
-                                                                                           : "none"));
+        json_object_object_add(b, "cgroup", json_object_new_string(sb_cgroup_name(&s->policy)));
 
         struct json_object *lim = json_object_new_object();
         const struct config *c = &s->cfg;
@@ -81,9 +79,9 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(b, "limits", lim);
         json_object_object_add(b, "dialects", dialect_defaults(c));
         struct json_object *words = json_object_new_array();
-        for (int i = 0; i < SB_N_STATUSES; i++)
-                if (i != SB_SETUP_FAILED)
-                        json_object_array_add(words, json_object_new_string(sb_status_name((enum sb_status) i)));
+#define EXEC_STATUS_(id, word) json_object_array_add(words, json_object_new_string(word));
+        SB_EXEC_STATUSES(EXEC_STATUS_)
+#undef EXEC_STATUS_
         json_object_object_add(b, "statuses", words);
 
         struct json_object *libs = json_object_new_array();

@@ -97,11 +97,12 @@ static void render_counters(FILE *f, const struct metrics *m)
                                 endpoint_path((enum endpoint) e), code, m->requests[e][c]);
                 }
         fprintf(f, "# HELP sandrun_executions_total Jobs run, by outcome.\n# TYPE sandrun_executions_total counter\n");
-        /* every status a client can see; a set-up failure is counted apart */
-        for (size_t i = 0; i < SB_N_STATUSES; i++)
-                if (i != SB_SETUP_FAILED)
-                        fprintf(f, "sandrun_executions_total{status=\"%s\"} %llu\n", sb_status_name((enum sb_status) i),
-                                m->executions[i]);
+        /* every status a job that ran can end with; a set-up failure is
+         * counted apart */
+#define EXEC_STATUS_(id, word) \
+        fprintf(f, "sandrun_executions_total{status=\"%s\"} %llu\n", word, m->executions[id]);
+        SB_EXEC_STATUSES(EXEC_STATUS_)
+#undef EXEC_STATUS_
         render_one(f, "sandrun_rejected_total", "counter",
                    "Requests turned away with 503 because every slot and the queue were full.", m->rejected);
         render_one(f, "sandrun_sandbox_setup_failures_total", "counter", "Jobs whose sandbox could not be set up.",

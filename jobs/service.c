@@ -77,7 +77,7 @@ out:
         return r;
 }
 
-int service_plan(const struct config *c, struct sb_policy *p, struct sb_error *err)
+int service_plan(const struct config *c, struct sb_plan *p, struct sb_error *err)
 {
         memset(p, 0, sizeof(*p));
         p->uid_base = c->job_uid_base;
@@ -115,7 +115,7 @@ int service_start(struct service *s, bool probe, struct sb_error *err)
         for (size_t i = 0; i < c->n_ro_paths; i++)
                 extra[i] = c->ro_paths[i];
         extra[c->n_ro_paths] = NULL;
-        if ((r = sb_policy_prepare(&s->policy, extra, err)) < 0)
+        if ((r = sb_plan_prepare(&s->policy, extra, err)) < 0)
                 return r;
         /* before the spawner (and any thread) exists: it may move this process */
         enum sb_cgroup_mode cg = strcmp(c->cgroup, "on") == 0    ? SB_CGROUP_ON
@@ -133,7 +133,6 @@ int service_start(struct service *s, bool probe, struct sb_error *err)
 void service_stop(struct service *s)
 {
         sb_spawner_stop(&s->spawner);
-        sb_policy_release(&s->policy);
         slots_destroy(&s->slots);
 }
 

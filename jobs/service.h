@@ -13,13 +13,14 @@
 #include "jobs/config.h"
 #include "jobs/metrics.h"
 #include "jobs/slots.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/job.h"
-#include "sandbox/policy.h"
+#include "sandbox/plan.h"
 #include "sandbox/spawner.h"
 
 struct service {
         struct config cfg;
-        struct sb_policy policy;
+        struct sb_plan policy;
         struct sb_spawner spawner;
         struct slots slots;
         struct metrics metrics;
@@ -40,7 +41,7 @@ struct job_lease {
 #define JOB_LEASE_INIT { .service = NULL, .slot = -1, .pending_fd = -1 }
 
 /* The sandbox's plan from the settings: what does not depend on a request. */
-int service_plan(const struct config *c, struct sb_policy *p, struct sb_error *err);
+int service_plan(const struct config *c, struct sb_plan *p, struct sb_error *err);
 /* Prepare the policy, start the spawner, and check that a job runs by
  * importing the configured libraries in the sandbox. */
 int service_start(struct service *s, bool probe, struct sb_error *err);

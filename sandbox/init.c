@@ -13,17 +13,20 @@
  * later deadline of its own in case init is stopped.
  *
  * It runs already confined: the job's uid, no capabilities, rlimits and the
- * seccomp filter.  Usage:
- *   sandrun-init WORKER_PID WALL_MS BASE_RSS_KB START_NS READY_FD LISTENER_FD EVENTS_FD
- * (fd 5: reply socket); BASE_RSS_KB is what the runner had resident when it
- * started (the warm zygote's pages), reported back for the memory
- * classification; START_NS the CLOCK_MONOTONIC time the job's first process
- * began; READY_FD a pipe the runner waits on before it reads the user's code;
- * LISTENER_FD the seccomp filter's notification listener: a call of another
- * architecture's table (i386, x32) waits there until init refuses it and ends
- * the job, reporting which call it was; EVENTS_FD the job cgroup's
- * memory.events, or "-" without cgroups: an OOM kill there during the job is
- * reported as such. */
+ * seccomp filter.  Usage: sandrun-init, with fd 5 the reply socket and its
+ * arguments as one struct sb_init_args (protocol.h) in a pipe on
+ * SB_INIT_ARGS_FD, read and checked first thing: the runner's pid; the wall
+ * limit; base_rss_kb, what the runner had resident when it started (the warm
+ * zygote's pages), reported back for the memory classification; start_ns,
+ * the CLOCK_MONOTONIC time the job's first process began; ready_fd, a pipe
+ * the runner waits on before it reads the user's code; listener_fd, the
+ * seccomp filter's notification listener: a call of another architecture's
+ * table (i386, x32) waits there until init refuses it and ends the job,
+ * reporting which call it was; events_fd, the job cgroup's memory.events, or
+ * -1 without cgroups: an OOM kill there during the job is reported as such.
+ *
+ * Built static and without sanitizers: of common/ it uses only the clock
+ * (a header). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,25 +46,37 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "protocol.h"
 
 /* how often init sums the job's CPU time: a job of N busy processes may
  * overrun its CPU limit by at most N x this */
 #define CPU_CHECK_NS 100000000ull
 
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
+/* The job as init keeps it. */
+struct job {
+        struct sb_init_args a;
+        int sfd;                     /* signalfd: SIGCHLD */
+        int listener;                /* -1 once no process of the job has the filter */
+        uint64_t deadline;
+        uint64_t cpu_limit_us;
+        uint64_t next_cpu_check;
+        uint64_t oom_before;
+        bool timed_out;
+        uint32_t forbidden_arch;
+        int32_t forbidden_nr;
+};
 
-static long number(const char *s)
+/* The arguments, whole and sane, or no job at all. */
+static void read_args(struct sb_init_args *a)
 {
-        char *end;
-        errno = 0;
-        long v = s ? strtol(s, &end, 10) : -1;
-        return (!s || errno || *end || v < 0) ? -1 : v;
+        ssize_t n;
+        while ((n = read(SB_INIT_ARGS_FD, a, sizeof(*a))) < 0 && errno == EINTR)
+                ;
+        close(SB_INIT_ARGS_FD);
+        if (n != (ssize_t) sizeof(*a) || a->magic != SB_INIT_ARGS_MAGIC || a->size != sizeof(*a) || a->worker <= 0 ||
+            a->ready_fd < 0 || a->listener_fd < 0 || a->events_fd < -1)
+                _exit(2);
 }
 
 /* One refused call: remember the first and kill everything of the job but
@@ -147,14 +162,14 @@ static void job_cpu(bool live_too, uint64_t *user_us, uint64_t *sys_us)
  * hold the answer. */
 static void reap_all(int sfd)
 {
-        uint64_t until = now_ns() + 1000000000ull;
+        uint64_t until = sb_now_ns() + 1000000000ull;
         for (;;) {
                 pid_t pid = waitpid(-1, NULL, __WALL | WNOHANG);
                 if (pid < 0 && errno == ECHILD)
                         return;
                 if (pid > 0)
                         continue;
-                uint64_t now = now_ns();
+                uint64_t now = sb_now_ns();
                 if (now >= until)
                         return;
                 /* until the next SIGCHLD */
@@ -167,22 +182,84 @@ static void reap_all(int sfd)
         }
 }
 
-int main(int argc, char **argv)
+/* The runner ended.  Nothing of the job outlives its answer: what the
+ * runner left is killed and reaped before the report (usually nothing, so
+ * no wait); then the whole job's CPU time is all in our children's usage. */
+static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, const struct rusage *ru)
 {
-        long worker = argc == 8 ? number(argv[1]) : -1;
-        long wall_ms = argc == 8 ? number(argv[2]) : -1;
-        long base_rss_kb = argc == 8 ? number(argv[3]) : -1;
-        long started_ns = argc == 8 ? number(argv[4]) : -1;
-        long ready_fd = argc == 8 ? number(argv[5]) : -1;
-        long listener = argc == 8 ? number(argv[6]) : -1;
-        long events = argc == 8 && strcmp(argv[7], "-") != 0 ? number(argv[7]) : -1;
-        if (worker <= 0 || wall_ms < 0 || base_rss_kb < 0 || started_ns < 0 || ready_fd < 0 || listener < 0 ||
-            (argc == 8 && events < 0 && strcmp(argv[7], "-") != 0))
-                _exit(2);
+        kill(-1, SIGKILL);
+        reap_all(j->sfd);
+        uint64_t user_us, sys_us;
+        job_cpu(false, &user_us, &sys_us);
+        struct sb_job_reply r = {
+                .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = st,
+                .timed_out = j->timed_out,
+                .utime_us = user_us,
+                .stime_us = sys_us,
+                .maxrss_kb = (uint64_t) ru->ru_maxrss,
+                .base_rss_kb = j->a.base_rss_kb,
+                /* from the job's first instruction, confinement included */
+                .wall_us = (sb_now_ns() - j->a.start_ns) / 1000,
+                .forbidden_arch = j->forbidden_arch,
+                .forbidden_nr = j->forbidden_nr,
+                .oom_killed = oom_kills(j->a.events_fd) > j->oom_before,
+        };
+        (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
+        _exit(0);
+}
+
+/* The job's wall clock and its CPU limit; how long poll may wait, in ms. */
+static int limits(struct job *j)
+{
+        uint64_t now = sb_now_ns();
+        if (!j->timed_out && now >= j->deadline) {
+                /* everything of the job but init itself */
+                kill(-1, SIGKILL);
+                j->timed_out = true;
+        }
+        if (!j->timed_out && now >= j->next_cpu_check) {
+                uint64_t user_us, sys_us;
+                job_cpu(true, &user_us, &sys_us);
+                if (user_us + sys_us > j->cpu_limit_us) {
+                        /* the CPU limit is the job's, not each process's */
+                        kill(-1, SIGKILL);
+                        j->timed_out = true;
+                }
+                j->next_cpu_check = now + CPU_CHECK_NS;
+        }
+        uint64_t left = j->timed_out ? 1000000000ull : j->deadline - now;
+        if (!j->timed_out && j->next_cpu_check - now < left)
+                left = j->next_cpu_check - now;
+        return left >= 1000000000ull ? 1000 : (int) ((left + 999999) / 1000000);
+}
+
+/* Wait for a child's end, a foreign call or the next check. */
+static void wait_events(struct job *j, int ms)
+{
+        struct pollfd pfd[2] = { { .fd = j->sfd, .events = POLLIN }, { .fd = j->listener, .events = POLLIN } };
+        if (poll(pfd, 2, ms) <= 0)
+                return;
+        if (pfd[0].revents) {
+                struct signalfd_siginfo si;
+                while (read(j->sfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+                        ;
+        }
+        if (pfd[1].revents & POLLIN)
+                refuse_foreign_call(j->listener, &j->forbidden_arch, &j->forbidden_nr);
+        else if (pfd[1].revents)
+                /* no process of the job left with the filter: nothing more to hear */
+                j->listener = -1;
+}
+
+int main(void)
+{
+        static struct job j;
+        read_args(&j.a);
+        j.listener = j.a.listener_fd;
         /* the slot's cgroup counts from earlier jobs too */
-        uint64_t oom_before = oom_kills((int) events);
+        j.oom_before = oom_kills(j.a.events_fd);
         /* the runner starts the user's code once this closes */
-        close((int) ready_fd);
+        close(j.a.ready_fd);
 
         /* init must not hold the job's pipes, or EOF would wait for it */
         for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
@@ -192,82 +269,23 @@ int main(int argc, char **argv)
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         sigprocmask(SIG_BLOCK, &chld, NULL);
-        int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sfd < 0)
+        j.sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (j.sfd < 0)
                 _exit(1);
 
-        uint64_t deadline = now_ns() + (uint64_t) wall_ms * 1000000ull;
+        j.deadline = sb_now_ns() + (uint64_t) j.a.wall_ms * 1000000ull;
         /* the CPU limit is the timeout rounded up to seconds, as RLIMIT_CPU's */
-        const uint64_t cpu_limit_us = (((uint64_t) wall_ms + 999) / 1000) * 1000000ull;
-        uint64_t next_cpu_check = now_ns() + CPU_CHECK_NS;
-        bool timed_out = false;
-        uint32_t forbidden_arch = 0;
-        int32_t forbidden_nr = 0;
+        j.cpu_limit_us = (((uint64_t) j.a.wall_ms + 999) / 1000) * 1000000ull;
+        j.next_cpu_check = sb_now_ns() + CPU_CHECK_NS;
         for (;;) {
                 int st;
                 pid_t pid;
                 struct rusage ru;
-                while ((pid = wait4(-1, &st, __WALL | WNOHANG, &ru)) > 0) {
-                        if (pid == (pid_t) worker) {
-                                /* Nothing of the job outlives its answer: what the
-                                 * runner left is killed and reaped before the report
-                                 * (usually nothing, so no wait); then the whole job's
-                                 * CPU time is all in our children's usage. */
-                                kill(-1, SIGKILL);
-                                reap_all(sfd);
-                                uint64_t user_us, sys_us;
-                                job_cpu(false, &user_us, &sys_us);
-                                struct sb_job_reply r = {
-                                        .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = st,
-                                        .timed_out = timed_out,
-                                        .utime_us = user_us,
-                                        .stime_us = sys_us,
-                                        .maxrss_kb = (uint64_t) ru.ru_maxrss,
-                                        .base_rss_kb = (uint64_t) base_rss_kb,
-                                        /* from the job's first instruction, confinement included */
-                                        .wall_us = (now_ns() - (uint64_t) started_ns) / 1000,
-                                        .forbidden_arch = forbidden_arch,
-                                        .forbidden_nr = forbidden_nr,
-                                        .oom_killed = oom_kills((int) events) > oom_before,
-                                };
-                                (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
-                                _exit(0);
-                        }
-                }
+                while ((pid = wait4(-1, &st, __WALL | WNOHANG, &ru)) > 0)
+                        if (pid == (pid_t) j.a.worker)
+                                worker_ended(&j, st, &ru);
                 if (pid < 0 && errno == ECHILD)
                         _exit(1);
-                uint64_t now = now_ns();
-                if (!timed_out && now >= deadline) {
-                        /* everything of the job but init itself */
-                        kill(-1, SIGKILL);
-                        timed_out = true;
-                }
-                if (!timed_out && now >= next_cpu_check) {
-                        uint64_t user_us, sys_us;
-                        job_cpu(true, &user_us, &sys_us);
-                        if (user_us + sys_us > cpu_limit_us) {
-                                /* the CPU limit is the job's, not each process's */
-                                kill(-1, SIGKILL);
-                                timed_out = true;
-                        }
-                        next_cpu_check = now + CPU_CHECK_NS;
-                }
-                uint64_t left = timed_out ? 1000000000ull : deadline - now;
-                if (!timed_out && next_cpu_check - now < left)
-                        left = next_cpu_check - now;
-                struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = (int) listener, .events = POLLIN } };
-                int ms = left >= 1000000000ull ? 1000 : (int) ((left + 999999) / 1000000);
-                if (poll(pfd, 2, ms) <= 0)
-                        continue;
-                if (pfd[0].revents) {
-                        struct signalfd_siginfo si;
-                        while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
-                                ;
-                }
-                if (pfd[1].revents & POLLIN)
-                        refuse_foreign_call((int) listener, &forbidden_arch, &forbidden_nr);
-                else if (pfd[1].revents)
-                        /* no process of the job left with the filter: nothing more to hear */
-                        pfd[1].fd = -1, listener = -1;
+                wait_events(&j, limits(&j));
         }
 }

@@ -69,3 +69,23 @@ struct sb_job_reply {
         uint32_t pad2;
         char msg[256];
 };
+
+/* What the job's first process tells sandrun-init: written into a pipe on
+ * SB_INIT_ARGS_FD before the exec (init's argv is just "sandrun-init"), read
+ * and checked by init first thing.  The number is the script's: init has no
+ * use for the script (the runner has its own copy), so its args take it. */
+#define SB_INIT_ARGS_MAGIC 0x696e6974u   /* "init" */
+#define SB_INIT_ARGS_FD SB_FD_SCRIPT
+
+struct sb_init_args {
+        uint32_t magic;
+        uint32_t size;               /* of this struct: init and its caller are built together */
+        int32_t worker;              /* the runner's pid */
+        int32_t ready_fd;            /* a pipe the runner waits on before it reads the user's code */
+        int32_t listener_fd;         /* the seccomp filter's notification listener */
+        int32_t events_fd;           /* the job cgroup's memory.events, or -1 without cgroups */
+        uint32_t wall_ms;            /* the job's wall-clock limit */
+        uint32_t pad;
+        uint64_t base_rss_kb;        /* what the runner had resident when it started */
+        uint64_t start_ns;           /* CLOCK_MONOTONIC when the job's first process began */
+};

@@ -7,7 +7,7 @@
 
 #include <sys/types.h>
 
-#include "policy.h"
+#include "plan.h"
 #include "protocol.h"
 
 /* A page shared with the supervisor, for what it alone knows. */
@@ -29,6 +29,6 @@ struct sb_spawner {
 void sb_spawner_zygote_main(void) __attribute__((noreturn));
 
 /* Fork the spawner.  Call while the caller is single-threaded. */
-int sb_spawner_start(const struct sb_policy *p, struct sb_spawner *s, struct sb_error *err);
+int sb_spawner_start(const struct sb_plan *p, struct sb_spawner *s, struct sb_error *err);
 /* Close the channel (the spawner then kills what still runs and exits) and reap it. */
 void sb_spawner_stop(struct sb_spawner *s);

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 
-#include "policy.h"
+#include "enter.h"
 
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err)
 {

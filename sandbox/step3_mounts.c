@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "policy.h"
+#include "enter.h"
 
 /* The root is built where the host's /tmp is mounted over in this private
  * namespace: it always exists, and the host never sees the tmpfs. */
@@ -236,7 +236,7 @@ static int ipcns_limit(uint64_t shm_bytes, struct sb_error *err)
         return 0;
 }
 
-int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
+int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err)
 {
         char opts[128];
         int r;
@@ -258,9 +258,9 @@ int sb_mounts_enter(const struct sb_policy *p, uid_t uid, struct sb_error *err)
                 return r;
         /* The cold runner is a file python3 reads; the warm one is already
          * loaded in the zygote.  sandrun-init is executed from its fd
-         * (spawner.c), so it needs no path in here at all. */
-        r = p->warm ? 0 : copy_fd_to_root(p->runner_fd, SB_ROOT_RUNNER, err);
-        close(p->runner_fd);
+         * (job_first.c), so it needs no path in here at all. */
+        r = p->warm ? 0 : copy_fd_to_root(SB_RUNNER_FD, SB_ROOT_RUNNER, err);
+        close(SB_RUNNER_FD);
         if (r < 0)
                 return r;
         if ((r = make_dev(err)) < 0)

@@ -3,12 +3,13 @@
  * permitted, inheritable, ambient, bounding) empty, and no_new_privs so no
  * setuid or file-capability binary can give any of it back. */
 #include <grp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <cap-ng.h>
 
-#include "policy.h"
+#include "enter.h"
 
 int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err)
 {
@@ -46,5 +47,14 @@ int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err)
          * of its uid; the pid namespace already hides it, this is belt and braces. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return sb_fail(err, errno, "PR_SET_DUMPABLE");
+        return 0;
+}
+
+/* If the spawner dies, the job dies with it: never an orphan.  Set after
+ * the identity change, which clears it. */
+int sb_die_with_spawner(struct sb_error *err)
+{
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return sb_fail(err, errno, "PR_SET_PDEATHSIG");
         return 0;
 }

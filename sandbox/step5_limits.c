@@ -5,7 +5,7 @@
  * its own uid. */
 #include <sys/resource.h>
 
-#include "policy.h"
+#include "enter.h"
 
 static int set1(int resource, const char *name, rlim_t soft, rlim_t hard, struct sb_error *err)
 {
@@ -15,7 +15,7 @@ static int set1(int resource, const char *name, rlim_t soft, rlim_t hard, struct
         return 0;
 }
 
-int sb_limits_apply(const struct sb_policy *p, const struct sb_job_limits *lim, struct sb_error *err)
+int sb_limits_apply(const struct sb_plan *p, const struct sb_job_limits *lim, struct sb_error *err)
 {
         int r;
         rlim_t cpu = lim->cpu_seconds ? lim->cpu_seconds : 1;

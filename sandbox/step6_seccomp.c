@@ -31,7 +31,7 @@
 #include <seccomp.h>
 
 #include "common/cleanup.h"
-#include "policy.h"
+#include "enter.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -87,12 +87,88 @@ static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned
         return 0;
 }
 
-int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err)
+/* The rules beyond the plain deny-list: calls refused only with some
+ * arguments. */
+static int argument_rules(scmp_filter_ctx ctx, uint32_t eperm, struct sb_error *err)
 {
-        const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-        _cleanup_close_ int fd = -1;
         int r;
 
+        /* Only unix sockets: no network family, no netlink, no raw packets.
+         * The job's net namespace has no interface but a down loopback, and
+         * this closes the families the kernel would still serve there. */
+        struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+        if ((r = rule(ctx, eperm, "socket", 1, &not_unix, err)) < 0 ||
+            (r = rule(ctx, eperm, "socketpair", 1, &not_unix, err)) < 0)
+                return r;
+
+        /* clone may make threads and processes, never namespaces.  clone3
+         * passes its flags in memory a filter can't read: ENOSYS makes glibc
+         * fall back to clone. */
+        static const unsigned long ns_flags[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
+                                                  CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
+        for (size_t i = 0; i < ELEMENTSOF(ns_flags); i++) {
+                struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+                if ((r = rule(ctx, eperm, "clone", 1, &c, err)) < 0)
+                        return r;
+        }
+        if ((r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err)) < 0)
+                return r;
+
+        /* The same for record locks: on a shared read-only file a job can only
+         * take read locks, which never conflict, so nobody can notice them as
+         * long as nobody can ask who holds one (F_GETLK).  Directory change
+         * notices (F_NOTIFY) would show other jobs' reads. */
+        static const unsigned long bad_fcntls[] = { F_GETLK, F_OFD_GETLK, F_NOTIFY };
+        for (size_t i = 0; i < ELEMENTSOF(bad_fcntls); i++) {
+                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_EQ, bad_fcntls[i]);
+                if ((r = rule(ctx, eperm, "fcntl", 1, &c, err)) < 0)
+                        return r;
+        }
+
+        /* Pushing bytes into another terminal's input, or the console's. */
+        static const unsigned long bad_ioctls[] = { TIOCSTI, TIOCLINUX };
+        for (size_t i = 0; i < ELEMENTSOF(bad_ioctls); i++) {
+                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, bad_ioctls[i]);
+                if ((r = rule(ctx, eperm, "ioctl", 1, &c, err)) < 0)
+                        return r;
+        }
+
+        /* A job stays non-dumpable (step 4): its memory and /proc files are
+         * nobody's to read, not even its own other processes'. */
+        struct scmp_arg_cmp dumpable = SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE);
+        if ((r = rule(ctx, eperm, "prctl", 1, &dumpable, err)) < 0)
+                return r;
+
+        /* Turning off address-space randomisation helps exploits only. */
+        struct scmp_arg_cmp no_aslr = SCMP_A0(SCMP_CMP_MASKED_EQ, ADDR_NO_RANDOMIZE, ADDR_NO_RANDOMIZE);
+        return rule(ctx, eperm, "personality", 1, &no_aslr, err);
+}
+
+/* Export once; the child loads these instructions without libseccomp. */
+static int export_program(scmp_filter_ctx ctx, struct sb_plan *p, struct sb_error *err)
+{
+        int r;
+        _cleanup_close_ int fd = memfd_create("sandrun-seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return sb_fail(err, errno, "memfd_create");
+        if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+                return sb_fail(err, -r, "seccomp_export_bpf");
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+            (size_t) st.st_size > sizeof(p->filter))
+                return sb_failx(err, EINVAL, "seccomp program has an unexpected size");
+        if (pread(fd, p->filter, (size_t) st.st_size, 0) != st.st_size)
+                return sb_fail(err, errno, "read seccomp program");
+        p->filter_len = (unsigned short) (st.st_size / sizeof(struct sock_filter));
+        return 0;
+}
+
+int sb_seccomp_compile(struct sb_plan *p, struct sb_error *err)
+{
+        const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
+        int r;
+
+        p->filter_len = 0;
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx)
                 return sb_failx(err, ENOMEM, "seccomp_init failed");
@@ -108,99 +184,21 @@ int sb_seccomp_compile(struct sb_policy *p, struct sb_error *err)
                 r = sb_fail(err, -r, "seccomp nnp attribute");
                 goto out;
         }
-
         for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                 if ((r = rule(ctx, eperm, denied[i], 0, NULL, err)) < 0)
                         goto out;
-
-        /* Only unix sockets: no network family, no netlink, no raw packets.
-         * The job's net namespace has no interface but a down loopback, and
-         * this closes the families the kernel would still serve there. */
-        struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
-        if ((r = rule(ctx, eperm, "socket", 1, &not_unix, err)) < 0 ||
-            (r = rule(ctx, eperm, "socketpair", 1, &not_unix, err)) < 0)
+        if ((r = argument_rules(ctx, eperm, err)) < 0)
                 goto out;
-
-        /* clone may make threads and processes, never namespaces.  clone3
-         * passes its flags in memory a filter can't read: ENOSYS makes glibc
-         * fall back to clone. */
-        static const unsigned long ns_flags[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
-                                                  CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
-        for (size_t i = 0; i < ELEMENTSOF(ns_flags); i++) {
-                struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
-                if ((r = rule(ctx, eperm, "clone", 1, &c, err)) < 0)
-                        goto out;
-        }
-        if ((r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err)) < 0)
-                goto out;
-
-        /* The same for record locks: on a shared read-only file a job can only
-         * take read locks, which never conflict, so nobody can notice them as
-         * long as nobody can ask who holds one (F_GETLK).  Directory change
-         * notices (F_NOTIFY) would show other jobs' reads. */
-        static const unsigned long bad_fcntls[] = { F_GETLK, F_OFD_GETLK, F_NOTIFY };
-        for (size_t i = 0; i < ELEMENTSOF(bad_fcntls); i++) {
-                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_EQ, bad_fcntls[i]);
-                if ((r = rule(ctx, eperm, "fcntl", 1, &c, err)) < 0)
-                        goto out;
-        }
-
-        /* Pushing bytes into another terminal's input, or the console's. */
-        static const unsigned long bad_ioctls[] = { TIOCSTI, TIOCLINUX };
-        for (size_t i = 0; i < ELEMENTSOF(bad_ioctls); i++) {
-                struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, bad_ioctls[i]);
-                if ((r = rule(ctx, eperm, "ioctl", 1, &c, err)) < 0)
-                        goto out;
-        }
-
-        /* A job stays non-dumpable (step 4): its memory and /proc files are
-         * nobody's to read, not even its own other processes'. */
-        struct scmp_arg_cmp dumpable = SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE);
-        if ((r = rule(ctx, eperm, "prctl", 1, &dumpable, err)) < 0)
-                goto out;
-
-        /* Turning off address-space randomisation helps exploits only. */
-        struct scmp_arg_cmp no_aslr = SCMP_A0(SCMP_CMP_MASKED_EQ, ADDR_NO_RANDOMIZE, ADDR_NO_RANDOMIZE);
-        if ((r = rule(ctx, eperm, "personality", 1, &no_aslr, err)) < 0)
-                goto out;
-
-        /* Export once; the child loads these instructions without libseccomp. */
-        fd = memfd_create("sandrun-seccomp", MFD_CLOEXEC);
-        if (fd < 0) {
-                r = sb_fail(err, errno, "memfd_create");
-                goto out;
-        }
-        if ((r = seccomp_export_bpf(ctx, fd)) < 0) {
-                r = sb_fail(err, -r, "seccomp_export_bpf");
-                goto out;
-        }
-        struct stat st;
-        if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
-            st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-                r = sb_failx(err, EINVAL, "seccomp program has an unexpected size");
-                goto out;
-        }
-        free(p->filter);
-        p->filter = malloc((size_t) st.st_size);
-        if (!p->filter) {
-                r = sb_failx(err, ENOMEM, "out of memory");
-                goto out;
-        }
-        if (pread(fd, p->filter, (size_t) st.st_size, 0) != st.st_size) {
-                r = sb_fail(err, errno, "read seccomp program");
-                goto out;
-        }
-        p->filter_len = (unsigned short) (st.st_size / sizeof(struct sock_filter));
-        r = 0;
+        r = export_program(ctx, p, err);
 out:
         seccomp_release(ctx);
         return r;
 }
 
-int sb_seccomp_load(const struct sb_policy *p, struct sb_error *err)
+int sb_seccomp_load(const struct sb_plan *p, struct sb_error *err)
 {
-        struct sock_fprog prog = { .len = p->filter_len, .filter = p->filter };
-        if (!p->filter || p->filter_len == 0)
+        struct sock_fprog prog = { .len = p->filter_len, .filter = (struct sock_filter *) p->filter };
+        if (p->filter_len == 0)
                 return sb_failx(err, EINVAL, "no seccomp program compiled");
         /* The listener comes back close-on-exec; the caller gives it to the
          * job's init alone. */

@@ -61,7 +61,8 @@ static int py_fail(struct sb_error *err, const char *what)
         return -EIO;
 }
 
-int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
+/* The interpreter, with the job's environment and a /tmp of its own. */
+static int start_python(const struct sb_plan *p, struct sb_error *err)
 {
         PyStatus st;
         PyConfig config;
@@ -100,6 +101,51 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
         if (PyStatus_Exception(st))
                 goto fail;
         PyConfig_Clear(&config);
+        return 0;
+fail:
+        PyConfig_Clear(&config);
+        return sb_failx(err, EIO, "Python initialisation failed: %s", st.err_msg ? st.err_msg : "unknown");
+}
+
+/* The runner's source, read from the file opened at start-up: its path may
+ * be hidden by our own /tmp.  A new str, or NULL. */
+static PyObject *runner_source(struct sb_error *err)
+{
+        char *src = NULL;
+        size_t len = 0, cap = 0;
+        for (;;) {
+                if (len == cap) {
+                        cap = cap ? cap * 2 : 65536;
+                        char *n = realloc(src, cap);
+                        if (!n) {
+                                free(src);
+                                sb_failx(err, ENOMEM, "out of memory");
+                                return NULL;
+                        }
+                        src = n;
+                }
+                ssize_t k = pread(SB_RUNNER_FD, src + len, cap - len, (off_t) len);
+                if (k < 0) {
+                        free(src);
+                        sb_fail(err, errno, "read runner.py");
+                        return NULL;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        PyObject *source = PyUnicode_DecodeUTF8(src, (Py_ssize_t) len, "strict");
+        free(src);
+        if (!source)
+                py_fail(err, "runner.py is not UTF-8");
+        return source;
+}
+
+int sb_zygote_init(const struct sb_plan *p, struct sb_error *err)
+{
+        int r;
+        if ((r = start_python(p, err)) < 0)
+                return r;
 
         /* The configured libraries, then the runner from its own file under a
          * name no user module can collide with.  gc.freeze() moves every object
@@ -114,33 +160,9 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
         PyObject *main_mod = PyImport_AddModule("__main__");
         PyObject *globals = PyModule_GetDict(main_mod);
         PyDict_SetItemString(globals, "_libs", libs);
-        /* the runner's source, read from the file opened at start-up: its path
-         * may be hidden by our own /tmp */
-        char *src = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-                if (len == cap) {
-                        cap = cap ? cap * 2 : 65536;
-                        char *n = realloc(src, cap);
-                        if (!n) {
-                                free(src);
-                                return sb_failx(err, ENOMEM, "out of memory");
-                        }
-                        src = n;
-                }
-                ssize_t k = pread(p->runner_fd, src + len, cap - len, (off_t) len);
-                if (k < 0) {
-                        free(src);
-                        return sb_fail(err, errno, "read runner.py");
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        PyObject *source = PyUnicode_DecodeUTF8(src, (Py_ssize_t) len, "strict");
-        free(src);
+        PyObject *source = runner_source(err);
         if (!source)
-                return py_fail(err, "runner.py is not UTF-8");
+                return err->code;
         PyDict_SetItemString(globals, "_runner_source", source);
         Py_DECREF(source);
         Py_DECREF(libs);
@@ -172,9 +194,6 @@ int sb_zygote_init(const struct sb_policy *p, struct sb_error *err)
                 return py_fail(err, "import runner");
         collapse_heap();
         return 0;
-fail:
-        PyConfig_Clear(&config);
-        return sb_failx(err, EIO, "Python initialisation failed: %s", st.err_msg ? st.err_msg : "unknown");
 }
 
 void sb_zygote_size(uint64_t *vsize, uint64_t *rss)

@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "policy.h"
+#include "enter.h"
 
 /* Start Python with the job environment, import `libraries` (failures are
  * left for the start-up probe to report) and the runner module, then freeze
  * the heap so children share it untouched.  Single-threaded caller. */
-int sb_zygote_init(const struct sb_policy *p, struct sb_error *err);
+int sb_zygote_init(const struct sb_plan *p, struct sb_error *err);
 /* Address space and resident size of the zygote in bytes: a job's memory
  * limit is added to the first; the second is where a job's growth starts. */
 void sb_zygote_size(uint64_t *vsize, uint64_t *rss);

@@ -1,49 +1,29 @@
-/* The sandbox's plan from the settings (jobs/service.c, service_plan): what
- * a job's limits and identity are made of, before anything runs. */
-#include <stdlib.h>
+/* The plan's pure parts: which extra read-only paths may be shown to a job. */
+#include <stddef.h>
 
-#include "jobs/service.h"
+#include "sandbox/plan.h"
 #include "tap.h"
 
 int main(void)
 {
-        struct config c;
-        struct sb_policy p;
-        struct sb_error e = { 0 };
+        static const char *const secrets[] = {
+                "/etc/shadow", "/etc/gshadow", "/etc/sandrun", "/etc/sandrun/keys", "/etc/nginx",
+                "/etc/nginx/conf.d", "/etc/ssl/private", "/etc/ssl/private/key.pem", "/root", "/root/.ssh",
+                "/home", "/home/alice", "/run", "/run/sandrun", "/var", "/var/lib/sandrun", "/proc", "/proc/1",
+                "/sys", "/sys/fs/cgroup", "/dev", "/dev/sda", "/tmp", "/tmp/x",
+        };
+        for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+                is_str(sb_plan_refuses(secrets[i]), "it may hold secrets or host state", "%s refused", secrets[i]);
 
-        config_defaults(&c);
-        config_finish(&c, &e);
-        c.slots = 3;
-        c.tmp_size_mb = 32;
-        c.max_file_size_mb = 5;
-        c.max_open_files = 99;
-        c.max_processes = 17;
-        c.job_uid_base = 250000;
-        c.job_gid = 250001;
-        ok(service_plan(&c, &p, &e) == 0, "the default settings make a plan");
-        ok(p.uid_base == 250000 && p.gid == 250001 && p.slots == 3, "identity: uid base, gid, slots");
-        ok(p.tmp_bytes == 32ull << 20 && p.file_size_bytes == 5ull << 20, "sizes in bytes from MB");
-        ok(p.max_open_files == 99 && p.max_processes == 17, "per-job counts");
-        ok(p.warm, "warm mode by default");
-        ok(p.n_preload == 2 && strcmp(p.preload[0], "numpy") == 0 && strcmp(p.preload[1], "pandas") == 0,
-           "the libraries to preload, in order");
-        is_str(p.python, c.python, "the interpreter");
-        snprintf(c.runner, sizeof(c.runner), "/opt/x/share/runner.py");
-        ok(service_plan(&c, &p, &e) == 0, "plan again");
-        is_str(p.runner_dir, "/opt/x/share", "the runner's directory, from the runner's path");
-        ok(strcmp(c.runner, "/opt/x/share/runner.py") == 0, "the settings are not changed by planning");
+        is_str(sb_plan_refuses("/etc"), "too broad", "/etc refused as too broad");
+        is_str(sb_plan_refuses("/"), "too broad", "/ refused as too broad");
 
-        snprintf(c.mode, sizeof(c.mode), "cold");
-        ok(service_plan(&c, &p, &e) == 0 && !p.warm, "cold mode");
-
-        static const char *const bad[] = { "os;import", "", ".hidden", "a b", "x'y", "numpy\n" };
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                snprintf(c.libraries[0], sizeof(c.libraries[0]), "%s", bad[i]);
-                c.n_libraries = 1;
-                ok(service_plan(&c, &p, &e) == -EINVAL, "library name '%s' refused: it would be Python source",
-                   bad[i]);
-        }
-        snprintf(c.libraries[0], sizeof(c.libraries[0]), "matplotlib.pyplot");
-        ok(service_plan(&c, &p, &e) == 0, "a dotted name is a library name");
+        /* a prefix of a refused path's name is not under it */
+        static const char *const shown[] = {
+                "/etc/alternatives", "/etc/ssl/certs", "/etc/shadows", "/etc/nginx-example", "/rooted", "/homework",
+                "/running", "/variable", "/device", "/tmpfiles", "/usr/share/zoneinfo", "/opt/data", "/etc/ssl",
+        };
+        for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+                ok(sb_plan_refuses(shown[i]) == NULL, "%s may be shown", shown[i]);
         return tap_done();
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "policy.h"
+#include "enter.h"
 
 /* The top of a merged-/usr Debian system: /usr itself, and the compatibility
  * links (or, on an unmerged system, directories) next to it. */
@@ -16,7 +16,7 @@ static const char *const base_paths[] = {
         "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 };
 
-static int plan_add(struct sb_policy *p, const char *path, struct sb_error *err)
+static int plan_add(struct sb_plan *p, const char *path, struct sb_error *err)
 {
         struct stat st;
         if (lstat(path, &st) < 0) {
@@ -51,39 +51,32 @@ static int plan_add(struct sb_policy *p, const char *path, struct sb_error *err)
         return 0;
 }
 
-int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct sb_error *err)
+const char *sb_plan_refuses(const char *path)
 {
-        int r;
-
-        p->n_mounts = 0;
-        for (size_t i = 0; i < ELEMENTSOF(base_paths); i++)
-                if ((r = plan_add(p, base_paths[i], err)) < 0)
-                        return r;
-        for (size_t i = 0; extra_ro && extra_ro[i]; i++) {
-                /* Only what can't leak: nothing under the paths that hold
-                 * secrets or the service's own state may be shown. */
-                static const char *const refused[] = { "/etc/shadow", "/etc/gshadow", "/etc/sandrun",
-                                                       "/etc/nginx", "/etc/ssl/private", "/root", "/home",
-                                                       "/run", "/var", "/proc", "/sys", "/dev", "/tmp" };
-                /* (/tmp is also where a job's root is built, and private to the
-                 * warm zygote: nothing under it could be shown anyway) */
-                for (size_t j = 0; j < ELEMENTSOF(refused); j++) {
-                        size_t l = strlen(refused[j]);
-                        if (strncmp(extra_ro[i], refused[j], l) == 0 &&
-                            (extra_ro[i][l] == 0 || extra_ro[i][l] == '/'))
-                                return sb_failx(err, EPERM, "read-only path '%s' is refused: it may hold secrets or host state",
-                                                extra_ro[i]);
-                }
-                if (strcmp(extra_ro[i], "/etc") == 0 || strcmp(extra_ro[i], "/") == 0)
-                        return sb_failx(err, EPERM, "read-only path '%s' is refused: too broad", extra_ro[i]);
-                if ((r = plan_add(p, extra_ro[i], err)) < 0)
-                        return r;
+        /* Only what can't leak: nothing under the paths that hold secrets or
+         * the service's own state may be shown. */
+        static const char *const refused[] = { "/etc/shadow", "/etc/gshadow", "/etc/sandrun",
+                                               "/etc/nginx", "/etc/ssl/private", "/root", "/home",
+                                               "/run", "/var", "/proc", "/sys", "/dev", "/tmp" };
+        /* (/tmp is also where a job's root is built, and private to the
+         * warm zygote: nothing under it could be shown anyway) */
+        for (size_t j = 0; j < ELEMENTSOF(refused); j++) {
+                size_t l = strlen(refused[j]);
+                if (strncmp(path, refused[j], l) == 0 && (path[l] == 0 || path[l] == '/'))
+                        return "it may hold secrets or host state";
         }
+        if (strcmp(path, "/etc") == 0 || strcmp(path, "/") == 0)
+                return "too broad";
+        return NULL;
+}
 
-        if (access(p->python, X_OK) < 0)
-                return sb_fail(err, errno, "python interpreter %s", p->python);
+/* The runner and init, opened once on their fixed numbers (plan.h). */
+static int open_programs(const struct sb_plan *p, struct sb_error *err)
+{
         char runner[PATH_MAX];
         snprintf(runner, sizeof(runner), "%s/runner.py", p->runner_dir);
+        if (access(p->python, X_OK) < 0)
+                return sb_fail(err, errno, "python interpreter %s", p->python);
         if (access(runner, R_OK) < 0)
                 return sb_fail(err, errno, "runner %s", runner);
         if (access(p->init_path, X_OK) < 0)
@@ -105,25 +98,25 @@ int sb_policy_prepare(struct sb_policy *p, const char *const *extra_ro, struct s
         if (fd < 0 || dup3(fd, SB_INIT_FD, O_CLOEXEC) < 0)
                 return sb_fail(err, errno, "open %s", p->init_path);
         close(fd);
-        p->runner_fd = SB_RUNNER_FD;
-        p->init_fd = SB_INIT_FD;
-
-        return sb_seccomp_compile(p, err);
+        return 0;
 }
 
-void sb_policy_release(struct sb_policy *p)
+int sb_plan_prepare(struct sb_plan *p, const char *const *extra_ro, struct sb_error *err)
 {
-        int **fds[] = { &p->cgroup_mem_fd, &p->cgroup_pids_fd, &p->cgroup_cpu_fd, &p->cgroup_events_fd };
-        for (size_t k = 0; k < ELEMENTSOF(fds); k++) {
-                for (unsigned i = 0; *fds[k] && i < p->slots; i++)
-                        if ((*fds[k])[i] >= 0)
-                                close((*fds[k])[i]);
-                free(*fds[k]);
-                *fds[k] = NULL;
+        int r;
+
+        p->n_mounts = 0;
+        for (size_t i = 0; i < ELEMENTSOF(base_paths); i++)
+                if ((r = plan_add(p, base_paths[i], err)) < 0)
+                        return r;
+        for (size_t i = 0; extra_ro && extra_ro[i]; i++) {
+                const char *why = sb_plan_refuses(extra_ro[i]);
+                if (why)
+                        return sb_failx(err, EPERM, "read-only path '%s' is refused: %s", extra_ro[i], why);
+                if ((r = plan_add(p, extra_ro[i], err)) < 0)
+                        return r;
         }
-        free(p->cgroup_limit);
-        p->cgroup_limit = NULL;
-        free(p->filter);
-        p->filter = NULL;
-        p->filter_len = 0;
+        if ((r = open_programs(p, err)) < 0)
+                return r;
+        return sb_seccomp_compile(p, err);
 }
