@@ -5,7 +5,7 @@ import math
 import re
 import time
 
-from conftest import JSON_CT, REQUEST_ID_RE
+from sandrun_client import JSON_CT, REQUEST_ID_RE
 
 MIB = 1024 * 1024
 
