@@ -114,12 +114,15 @@ class Client:
         h.update(headers or {})
         return self.request("POST", path, body=json_body(payload), headers=h, **kw)
 
-    def execute(self, script, key=True, http_timeout=None, source_address=None, conn=None,
+    def execute(self, script=None, key=True, http_timeout=None, source_address=None, conn=None,
                 **fields):
-        """POST /execute {"script": script, **fields}: fields are the
-        request's own (its "timeout" is the script's); http_timeout is the
-        client's, by default a minute more than the script's."""
-        payload = dict(self.execute_defaults, script=script)
+        """POST /execute {"script": script, **fields} over execute_defaults
+        (script None: the default's): fields are the request's own (its
+        "timeout" is the script's); http_timeout is the client's, by default
+        a minute more than the script's."""
+        payload = dict(self.execute_defaults)
+        if script is not None:
+            payload["script"] = script
         payload.update(fields)
         if http_timeout is None:
             http_timeout = 60 + float(payload.get("timeout") or 0)
