@@ -108,18 +108,20 @@ class Stack(Client):
 
 
 def start_stack(prefix, extra_args="", tls=False, backends=None, env=None,
-                rate_limits="off", **client_kw):
+                rate_limits=None, **client_kw):
     """dev/stack start in a new state dir /tmp/PREFIX*; fails the test (or
     the fixture) when it does not come up.  tls: the production site on a
     second port (dev/stack's TLS mode), backends: its upstream servers
     instead of a local sandrun-fcgi.  rate_limits="on" gives the plain dev
-    site nginx's documented rate limits (the TLS site always has them)."""
+    site nginx's documented rate limits (the TLS site always has them); off by
+    default (or as SANDRUN_RATE_LIMITS says): the suites send far more than
+    10 requests a second."""
     state_dir = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     os.chmod(state_dir, 0o755)
     port, key = free_port(), secrets.token_hex(16)
     https_port = free_port() if tls else None
     e = dict(os.environ, SANDRUN_EXTRA_ARGS=(EXTRA_ARGS + " " + extra_args).strip(),
-             SANDRUN_RATE_LIMITS=rate_limits)
+             SANDRUN_RATE_LIMITS=rate_limits or os.environ.get("SANDRUN_RATE_LIMITS", "off"))
     if tls:
         e["SANDRUN_TLS_PORT"] = str(https_port)
     if backends:
