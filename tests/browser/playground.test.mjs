@@ -94,6 +94,33 @@ async function runAndWait(page, trigger = () => page.click("#run")) {
 
 const text = (page, sel) => page.locator(sel).innerText();
 const visible = (page, sel) => page.locator(sel).isVisible();
+// The editor line the gutter marks as where the error is.
+const errorLine = (page) => page.locator("#gutter span.err.current").innerText();
+
+// A fresh page with the right key typed in, for a test that runs scripts.
+async function keyedPage(viewport) {
+  const page = await newPage(viewport);
+  await setKey(page, key);
+  return page;
+}
+
+// The end of a test: its screenshot, if it takes one, no JavaScript error
+// on the page, the page closed.
+async function done(page, screenshot) {
+  if (screenshot) await shot(page, screenshot);
+  assert.deepEqual(page.jsErrors, []);
+  await page.close();
+}
+
+// Run the editor's script, which fails: the page says "error" and shows the
+// message, the traceback and the line of the editor it points at.
+async function runFailing(page, { message, traceback, line }) {
+  await runAndWait(page);
+  assert.equal(await text(page, "#status"), "error");
+  assert.match(await text(page, "#error-message"), message);
+  if (traceback) assert.match(await text(page, "#traceback"), traceback);
+  if (line) assert.equal(await errorLine(page), line);
+}
 
 describe("playground in a real browser", () => {
   before(async () => {
@@ -179,14 +206,11 @@ describe("playground in a real browser", () => {
     await page.waitForSelector("html.ready");
     assert.equal(await page.inputValue("#api-key"), key);
     assert.equal(await page.evaluate(() => localStorage.getItem("sandrun.playground.apiKey")), key);
-    await shot(page, "01-loaded");
-    assert.deepEqual(page.jsErrors, []);
-    await page.close();
+    await done(page, "01-loaded");
   });
 
   test("hello on /execute: result, stdout, status, timings, request id", async () => {
-    const page = await newPage();
-    await setKey(page, key);
+    const page = await keyedPage();
     await chooseExample(page, "hello");
     const resp = await runAndWait(page);
     assert.equal(resp.url(), base + "/execute");
@@ -202,14 +226,11 @@ describe("playground in a real browser", () => {
     assert.equal(await visible(page, "#error-box"), false);
     assert.equal(await page.locator("#run").isDisabled(), false);
     assert.equal(await text(page, "#run-label"), "Run");
-    await shot(page, "02-hello-execute");
-    assert.deepEqual(page.jsErrors, []);
-    await page.close();
+    await done(page, "02-hello-execute");
   });
 
   test("a script that raises: the error, its traceback lines point at the editor", async () => {
-    const page = await newPage();
-    await setKey(page, key);
+    const page = await keyedPage();
     const script = [
       "def inner(values):",
       "    total = 0",
@@ -221,14 +242,11 @@ describe("playground in a real browser", () => {
       "",
     ].join("\n");
     await page.fill("#code", script);
-    await runAndWait(page);
-    assert.equal(await text(page, "#status"), "error");
-    assert.equal(await visible(page, "#error-box"), true);
-    assert.match(await text(page, "#error-message"), /ZeroDivisionError: division by zero/);
-    assert.match(await text(page, "#traceback"), /File "script\.py", line 3, in inner/);
     // The innermost line of the user's code is marked in the gutter and
     // highlighted in the editor.
-    assert.equal(await page.locator("#gutter span.err.current").innerText(), "3");
+    await runFailing(page, { message: /ZeroDivisionError: division by zero/,
+      traceback: /File "script\.py", line 3, in inner/, line: "3" });
+    assert.equal(await visible(page, "#error-box"), true);
     assert.deepEqual(await page.locator("#gutter span.err").allInnerTexts(), ["3", "7"].map((x, i) => x));
     assert.equal(await visible(page, "#line-mark"), true);
     // Clicking a line reference selects that line of the editor.
@@ -241,23 +259,20 @@ describe("playground in a real browser", () => {
       };
     });
     assert.deepEqual(sel, { focused: true, text: "    return inner([])" });
-    assert.equal(await page.locator("#gutter span.err.current").innerText(), "7");
+    assert.equal(await errorLine(page), "7");
     await shot(page, "03-error-line");
 
     // A syntax error points at its line too.
     await page.fill("#code", "def main():\n    x = 1\n    return (x\n");
-    await runAndWait(page);
-    assert.match(await text(page, "#error-message"), /SyntaxError/);
+    await runFailing(page, { message: /SyntaxError/ });
     const ref = page.locator("#error-message button.lineref");
     assert.equal(await ref.count(), 1);
     assert.equal(await page.locator("#gutter span.err.current").count(), 1);
-    assert.deepEqual(page.jsErrors, []);
-    await page.close();
+    await done(page);
   });
 
   test("the matplotlib example shows an image of non-zero size", async () => {
-    const page = await newPage();
-    await setKey(page, key);
+    const page = await keyedPage();
     await chooseExample(page, "matplotlib");
     assert.match(await page.inputValue("#code"), /savefig/);
     await runAndWait(page);
@@ -277,9 +292,7 @@ describe("playground in a real browser", () => {
     // The long base64 string is shortened in the JSON view.
     assert.match(await text(page, "#result"), /shown as an image/);
     await img.scrollIntoViewIfNeeded();
-    await shot(page, "04-matplotlib");
-    assert.deepEqual(page.jsErrors, []);
-    await page.close();
+    await done(page, "04-matplotlib");
   });
 
   test("a wrong key shows the 401 message", async () => {
@@ -301,8 +314,7 @@ describe("playground in a real browser", () => {
   });
 
   test("/run: plain code, stdout, errors on their line", async () => {
-    const page = await newPage();
-    await setKey(page, key);
+    const page = await keyedPage();
     await chooseDialect(page, "run");
     // The unedited example follows the dialect.
     assert.doesNotMatch(await page.inputValue("#code"), /def main/);
@@ -315,19 +327,13 @@ describe("playground in a real browser", () => {
     await shot(page, "06-run");
 
     await chooseExample(page, "error");
-    await runAndWait(page);
-    assert.equal(await text(page, "#status"), "error");
-    assert.match(await text(page, "#error-message"), /ZeroDivisionError on line 2/);
-    assert.match(await text(page, "#traceback"), /File "main\.py", line 6/);
-    assert.equal(await page.locator("#gutter span.err.current").innerText(), "2");
-    await shot(page, "07-run-error");
-    assert.deepEqual(page.jsErrors, []);
-    await page.close();
+    await runFailing(page, { message: /ZeroDivisionError on line 2/,
+      traceback: /File "main\.py", line 6/, line: "2" });
+    await done(page, "07-run-error");
   });
 
   test("/invoke: event and context, result, logs, handler errors", async () => {
-    const page = await newPage();
-    await setKey(page, key);
+    const page = await keyedPage();
     await chooseDialect(page, "invoke");
     assert.equal(await visible(page, "#invoke-fields"), true);
     assert.match(await page.inputValue("#code"), /def handler\(event, context\)/);
@@ -353,18 +359,13 @@ describe("playground in a real browser", () => {
     assert.equal(await page.getAttribute("#event", "aria-invalid"), "true");
 
     await chooseExample(page, "error");
-    await runAndWait(page);
-    assert.equal(await text(page, "#status"), "error");
-    assert.match(await text(page, "#error-message"), /ZeroDivisionError/);
-    assert.match(await text(page, "#traceback"), /File "main\.py", line 2, in average/);
-    assert.equal(await page.locator("#gutter span.err.current").innerText(), "2");
-    assert.deepEqual(page.jsErrors, []);
-    await page.close();
+    await runFailing(page, { message: /ZeroDivisionError/,
+      traceback: /File "main\.py", line 2, in average/, line: "2" });
+    await done(page);
   });
 
   test("Ctrl+Enter runs once; the button shows progress and is disabled meanwhile", async () => {
-    const page = await newPage();
-    await setKey(page, key);
+    const page = await keyedPage();
     await page.fill("#code", "import time\n\ndef main():\n    time.sleep(1.5)\n    return 'slept'\n");
     let posts = 0;
     page.on("request", (r) => { if (r.method() === "POST") posts++; });

@@ -23,8 +23,9 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("SANDRUN_BUILD_DIR", SRC)
-sys.path.insert(0, os.path.join(SRC, "tests", "edge"))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 import fcgi_client  # noqa: E402
+from hostile_scripts import script  # noqa: E402
 
 CG = "/sys/fs/cgroup"
 DELEGATED = os.path.join(CG, "sandrun.service")
@@ -39,18 +40,14 @@ def read(path):
         return f.read()
 
 
-def script(name):
-    return read(os.path.join(SRC, "tests", "hostile", "scripts", "resources", name + ".py"))
-
-
-def execute(source, **fields):
+def execute(source, sock=SOCK, **fields):
     payload = {"script": source, "timeout": 30}
     payload.update(fields)
-    return fcgi_client.request(SOCK, "POST", "/execute", body=json.dumps(payload).encode(), timeout=120)
+    return fcgi_client.request(sock, "POST", "/execute", body=json.dumps(payload).encode(), timeout=120)
 
 
 def write_conf(path, **extra):
-    conf = {"runner": os.path.join(SRC, "sandbox", "python", "runner.py"),
+    conf = {"runner": os.path.join(BUILD, "sandbox", "python", "runner.py"),
             "init": os.path.join(BUILD, "sandbox", "sandrun-init"),
             "slots": SLOTS, "max_processes": MAX_PROCESSES, "tmp_size_mb": TMP_MB,
             "libraries": ["numpy"], "cgroup": "on"}
@@ -59,22 +56,24 @@ def write_conf(path, **extra):
         json.dump(conf, f)
 
 
-@pytest.fixture(scope="module")
-def service():
+def start_service(delegated, state, **conf):
+    """sandrun-fcgi as systemd starts a unit with Delegate=yes: the only
+    process of the cgroup `delegated`, which has the controllers offered to
+    it.  Returns (process, log file) once it answers /health on
+    state/fcgi.sock."""
     assert read("/proc/self/cgroup").strip() == "0::/" and "memory" in read(CG + "/cgroup.controllers"), \
         "this suite needs a pure cgroup v2 machine: run it through tests/vm/run (dev/test does)"
-    os.makedirs(STATE, exist_ok=True)
-    # what systemd does for Delegate=yes: the controllers offered down to
-    # the unit's cgroup, which is the service's own
+    os.makedirs(state, exist_ok=True)
+    # the controllers offered down to the unit's cgroup, which is the service's own
     with open(CG + "/cgroup.subtree_control", "w") as f:
         f.write("+memory +pids +cpu")
-    os.makedirs(DELEGATED, exist_ok=True)
-    write_conf(os.path.join(STATE, "sandrun.conf"))
-    log = open(os.path.join(STATE, "sandrun.log"), "w+")
-    # the service is its cgroup's only process
+    os.makedirs(delegated, exist_ok=True)
+    write_conf(os.path.join(state, "sandrun.conf"), **conf)
+    sock = os.path.join(state, "fcgi.sock")
+    log = open(os.path.join(state, "sandrun.log"), "w+")
     proc = subprocess.Popen(
         ["sh", "-c", 'echo $$ > "$1/cgroup.procs" && exec "$2" --config "$3" --listen "$4"',
-         "sh", DELEGATED, FCGI, os.path.join(STATE, "sandrun.conf"), SOCK],
+         "sh", delegated, FCGI, os.path.join(state, "sandrun.conf"), sock],
         stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -82,13 +81,18 @@ def service():
             log.seek(0)
             pytest.fail("sandrun-fcgi exited: " + log.read())
         try:
-            if fcgi_client.request(SOCK, timeout=5).status == 200:
-                break
+            if fcgi_client.request(sock, timeout=5).status == 200:
+                return proc, log
         except OSError:
             pass
         time.sleep(0.2)
-    else:
-        pytest.fail("sandrun-fcgi did not answer /health")
+    proc.kill()
+    pytest.fail("sandrun-fcgi did not answer /health")
+
+
+@pytest.fixture(scope="module")
+def service():
+    proc, log = start_service(DELEGATED, STATE)
     yield proc, log
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -149,7 +153,7 @@ def test_job_runs_in_its_slot_cgroup(service):
 
 def test_memory_of_forked_processes_is_bounded(service):
     # sixteen children of 48 MB under a 128 MB limit: 768 MB with rlimits alone
-    r = execute(script("memory_forked"), memory_limit=128)
+    r = execute(script("resources", "memory_forked"), memory_limit=128)
     assert r.status == 200, r.body
     ev = r.json["result"]
     assert ev["held_mb"] <= 128 + TMP_MB + 16 and ev["killed"] >= 1, ev
@@ -158,7 +162,7 @@ def test_memory_of_forked_processes_is_bounded(service):
 def test_oom_kill_is_memory_exceeded(service):
     before = sum(int(read(f"{DELEGATED}/job-{s}/memory.events").split("oom_kill ")[1].split()[0])
                  for s in range(SLOTS))
-    r = execute(script("memory_kernel"), memory_limit=128)
+    r = execute(script("resources", "memory_kernel"), memory_limit=128)
     assert r.status == 400, r.body
     assert r.json["status"] == "memory_exceeded", r.json
     assert r.json["error"] == "Script exceeded the memory limit (128 MB)", r.json
@@ -177,9 +181,22 @@ def test_cgroup_on_refuses_a_shared_cgroup(service):
     assert "cgroup is on but cannot be used" in p.stderr and "root cgroup" in p.stderr, p.stderr
 
 
-def test_zz_stop_removes_the_slots(service):
-    proc, _ = service
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 0
-    for slot in range(SLOTS):
-        assert not os.path.exists(f"{DELEGATED}/job-{slot}")
+def test_stop_removes_the_slots():
+    """A service of its own (another delegated cgroup, other job uids), so
+    that no other test has to run before or after it: it serves a job, and
+    once stopped its slots' cgroups are gone."""
+    delegated = os.path.join(CG, "sandrun-stop.service")
+    proc, _ = start_service(delegated, STATE + "-stop", job_uid_base=220000)
+    try:
+        r = execute("def main():\n    return 1\n", sock=os.path.join(STATE + "-stop", "fcgi.sock"))
+        assert r.status == 200, r.body
+        for slot in range(SLOTS):
+            assert os.path.isdir(f"{delegated}/job-{slot}")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        for slot in range(SLOTS):
+            assert not os.path.exists(f"{delegated}/job-{slot}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

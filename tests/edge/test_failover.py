@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from conftest import App, JSON_CT, start_edge, stop_edge, wait_for
+from conftest import App, edge_stack, wait_for
+from sandrun_client import JSON_CT
 
 FCGI_PORT = 9000
 SLEEPY = "import time\ndef main():\n    time.sleep(0.3)\n    return 'ok'\n"
@@ -72,18 +73,14 @@ class Host:
 def cluster():
     a, b = random.randrange(16, 250), random.randrange(0, 250, 2)
     hosts = []
-    edge = None
     try:
         hosts = [Host("a", f"10.{a}.{b}"), Host("b", f"10.{a}.{b + 1}")]
         for h in hosts:
             h.start()
-        edge = start_edge("sandrun-edge-lb-",
-                          backends=[f"{h.addr}:{FCGI_PORT}" for h in hosts])
-        assert wait_for(lambda: edge.request("GET", "/health").status == 200, 20)
-        yield edge, hosts
+        with edge_stack("sandrun-edge-lb-", backends=[f"{h.addr}:{FCGI_PORT}" for h in hosts]) as edge:
+            assert wait_for(lambda: edge.request("GET", "/health").status == 200, 20)
+            yield edge, hosts
     finally:
-        if edge:
-            stop_edge(edge)
         for h in hosts:
             h.destroy()
 
@@ -105,7 +102,7 @@ class Load:
             with self.lock:
                 self.sent += 1
             try:
-                r = self.edge.execute(SLEEPY, timeout=60)
+                r = self.edge.execute(SLEEPY, http_timeout=60)
                 ok = r.status == 200 and r.json.get("result") == "ok"
             except Exception as e:         # a lost request
                 r, ok = e, False

@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from conftest import assert_json_error, start_edge, stop_edge
+from conftest import edge_stack
+from sandrun_client import assert_json_error
 
 
 @pytest.mark.parametrize("headers", [
@@ -125,9 +126,8 @@ class RecordingBackend:
 @pytest.fixture(scope="module")
 def recording():
     backend = RecordingBackend()
-    e = start_edge("sandrun-edge-rec-", backends=[f"127.0.0.1:{backend.port}"])
-    yield e, backend
-    stop_edge(e)
+    with edge_stack("sandrun-edge-rec-", backends=[f"127.0.0.1:{backend.port}"]) as e:
+        yield e, backend
     backend.close()
 
 

@@ -12,7 +12,9 @@ import time
 
 import pytest
 
-from conftest import SRC_DIR, JSON_CT, assert_json_error, start_edge, stop_edge, wait_for
+from conftest import edge_stack, setting_default, wait_for
+from sandrun_client import JSON_CT, assert_json_error, read_to_end
+from stack import SRC_DIR
 
 
 def add_key(edge, name):
@@ -100,20 +102,16 @@ def test_body_at_the_cap_reaches_the_application(edge):
 
 def test_client_max_body_size_equals_the_application_cap():
     # max_body_bytes default (jobs/config.c) == client_max_body_size
-    with open(os.path.join(SRC_DIR, "fcgi-app", "config.c")) as f:
-        m = re.search(r'S\(max_body_bytes, SET_U64, "(\d+)"', f.read())
     with open(os.path.join(SRC_DIR, "nginx", "sandrun-api.conf")) as f:
         n = re.search(r"^client_max_body_size\s+(\d+)([km]?);", f.read(), re.M)
     size = int(n.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[n.group(2)]
-    assert m and size == int(m.group(1))
+    assert size == int(setting_default("max_body_bytes"))
 
 
 def test_fastcgi_read_timeout_above_the_largest_script_timeout():
-    with open(os.path.join(SRC_DIR, "fcgi-app", "config.c")) as f:
-        m = re.search(r'S\(max_timeout_s, SET_DOUBLE, "([\d.]+)"', f.read())
     with open(os.path.join(SRC_DIR, "nginx", "sandrun-api.conf")) as f:
         n = re.search(r"^fastcgi_read_timeout\s+(\d+)s;", f.read(), re.M)
-    assert int(n.group(1)) > float(m.group(1))
+    assert int(n.group(1)) > float(setting_default("max_timeout_s"))
 
 
 # ---------------------------------------------------------------- every nginx error is JSON
@@ -123,12 +121,7 @@ def test_400_malformed_request(edge):
     s = socket.create_connection(("127.0.0.1", edge.https_port), timeout=10)
     s = edge.ssl_context().wrap_socket(s, server_hostname="127.0.0.1")
     s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_to_end(s)
     s.close()
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400"), data
@@ -154,13 +147,10 @@ def test_502_when_no_backend_answers():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    e = start_edge("sandrun-edge-502-", backends=[f"127.0.0.1:{port}"])
-    try:
+    with edge_stack("sandrun-edge-502-", backends=[f"127.0.0.1:{port}"]) as e:
         r = e.execute()
         assert_json_error(r, 502)
         assert e.request("GET", "/health").status == 502
-    finally:
-        stop_edge(e)
 
 
 def test_504_when_the_backend_cannot_be_reached_in_time():
@@ -180,12 +170,11 @@ def test_504_when_the_backend_cannot_be_reached_in_time():
             pass
         fillers.append(c)
     time.sleep(0.5)
-    e = start_edge("sandrun-edge-504-", backends=[f"127.0.0.1:{port}"])
     try:
-        r = e.execute()
-        assert_json_error(r, 504)
+        with edge_stack("sandrun-edge-504-", backends=[f"127.0.0.1:{port}"]) as e:
+            r = e.execute()
+            assert_json_error(r, 504)
     finally:
-        stop_edge(e)
         for c in fillers:
             c.close()
         lsock.close()

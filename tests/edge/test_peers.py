@@ -2,16 +2,27 @@
 refuse peers that are not in `web_server_addrs`, IPv4 and IPv6 alike
 (fcgi-app/peers.c checks every accepted connection before reading it)."""
 
-import pytest
+import contextlib
 
+from conftest import App
 import fcgi_client
-from conftest import App, free_port
+from stack import free_port
 
 
-def _serve(listen, allowed):
-    app = App(["--listen", listen, "--web-server-addrs", allowed, "--slots", "1"])
-    app.wait_started()
-    return app
+@contextlib.contextmanager
+def serving(host, allowed=None):
+    """A sandrun-fcgi listening on host:PORT (one free port), allowing the
+    peers `allowed` (None: its default); yields the port."""
+    port = free_port()
+    args = ["--listen", f"{host}:{port}", "--slots", "1"]
+    if allowed:
+        args += ["--web-server-addrs", allowed]
+    app = App(args)
+    try:
+        app.wait_started()
+        yield port
+    finally:
+        app.cleanup()
 
 
 def _answered(addr, source):
@@ -25,27 +36,18 @@ def _answered(addr, source):
 
 
 def test_ipv4_listener_refuses_other_peers():
-    port = free_port()
-    app = _serve(f"127.0.0.1:{port}", "127.0.0.2")
-    try:
+    with serving("127.0.0.1", "127.0.0.2") as port:
         assert _answered(("127.0.0.1", port), ("127.0.0.2", 0))
         assert not _answered(("127.0.0.1", port), ("127.0.0.1", 0))
         assert not _answered(("127.0.0.1", port), ("127.0.0.3", 0))
         # still serving the allowed peer after refusing the others
         assert _answered(("127.0.0.1", port), ("127.0.0.2", 0))
-    finally:
-        app.cleanup()
 
 
 def test_default_allows_loopback_only():
-    port = free_port()
-    app = App(["--listen", f"127.0.0.1:{port}", "--slots", "1"])
-    app.wait_started()
-    try:
+    with serving("127.0.0.1") as port:
         assert _answered(("127.0.0.1", port), ("127.0.0.1", 0))
         assert not _answered(("127.0.0.1", port), ("127.0.0.9", 0))
-    finally:
-        app.cleanup()
 
 
 # libfcgi 2.4 (os_unix.c, OS_Accept) checks FCGI_WEB_SERVER_ADDRS only when
@@ -55,18 +57,10 @@ def test_default_allows_loopback_only():
 
 
 def test_ipv6_listener_refuses_other_peers():
-    port = free_port()
-    app = _serve(f"[::1]:{port}", "127.0.0.2")
-    try:
+    with serving("[::1]", "127.0.0.2") as port:
         assert not _answered(("::1", port), ("::1", 0))
-    finally:
-        app.cleanup()
 
 
 def test_dual_stack_listener_refuses_other_ipv4_peers():
-    port = free_port()
-    app = _serve(f"[::]:{port}", "127.0.0.2")
-    try:
+    with serving("[::]", "127.0.0.2") as port:
         assert not _answered(("127.0.0.1", port), ("127.0.0.3", 0))
-    finally:
-        app.cleanup()

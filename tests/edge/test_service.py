@@ -3,6 +3,7 @@ activation with systemd-socket-activate, and the spawn-fcgi command for
 hosts without systemd.  Each serves a request through the socket it was
 handed, with a small FastCGI client."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -13,8 +14,9 @@ import time
 
 import pytest
 
+from conftest import FCGI, app_args, setting_default, wait_for
 import fcgi_client
-from conftest import FCGI, SRC_DIR, app_args, wait_for
+from stack import SRC_DIR
 
 SYSTEMD = os.path.join(SRC_DIR, "systemd")
 # 2.4 before Delegate=yes with ProtectControlGroups=no (+0.2): per-job memory
@@ -66,8 +68,7 @@ def test_unit_settings_the_sandbox_depends_on():
     assert "User" not in [l.split("=")[0] for l in unit.splitlines()]  # starts as root
     assert setting("KillMode") == ["mixed"]
     timeout = int(setting("TimeoutStopSec")[0].rstrip("s"))
-    with open(os.path.join(SRC_DIR, "fcgi-app", "config.c")) as f:
-        max_timeout = float(re.search(r'S\(max_timeout_s, SET_DOUBLE, "([\d.]+)"', f.read()).group(1))
+    max_timeout = float(setting_default("max_timeout_s"))
     assert timeout > max_timeout
     assert not setting("ProtectHostname")      # would break sethostname in the job's UTS ns
     assert setting("PrivateDevices") == ["no"]  # would forbid the job's mknod of /dev/null...
@@ -79,35 +80,43 @@ def test_unit_settings_the_sandbox_depends_on():
         assert line in sock.splitlines()
 
 
-def test_capability_bounding_set_is_enough():
-    """The app under exactly the unit's bounding set runs jobs, times them
-    out and stops cleanly (capsh-style, with setpriv)."""
-    tmp = tempfile.mkdtemp(prefix="sandrun-caps-")
+@contextlib.contextmanager
+def launched(prefix, argv):
+    """sandrun-fcgi started by argv(socket path) in a new directory (its
+    output in log there), serving: yields (socket, directory); afterwards it
+    must stop cleanly on TERM.  Killed and removed whatever happens."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     os.chmod(tmp, 0o755)
     sock = os.path.join(tmp, "fcgi.sock")
-    log = open(os.path.join(tmp, "log"), "wb")
-    p = subprocess.Popen(["setpriv", "--bounding-set", "-all,+sys_admin,+setuid,+setgid,+setpcap,+mknod",
-                          "--inh-caps", "-all", FCGI, "--listen", sock, "--slots", "1",
-                          *app_args()], stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True)
+    with open(os.path.join(tmp, "log"), "wb") as log:
+        p = subprocess.Popen(argv(sock), stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
     try:
-        _serve_one_and_stop(p, sock)
-        r = fcgi_client.execute(sock, "import os\ndef main():\n    return os.getuid()\n")
-        assert r.status == 200 and r.json["result"] >= 200000, r
-        r = fcgi_client.request(sock, "POST", "/execute",
-                                body=b'{"script": "def main():\\n    while True: pass\\n", "timeout": 1}')
-        assert r.json["status"] == "timeout", r
+        _serve_one(sock)
+        yield sock, tmp
         p.send_signal(signal.SIGTERM)
         assert p.wait(30) == 0
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
-        log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _serve_one_and_stop(proc_or_pid, sock):
+def test_capability_bounding_set_is_enough():
+    """The app under exactly the unit's bounding set runs jobs, times them
+    out and stops cleanly (capsh-style, with setpriv)."""
+    with launched("sandrun-caps-", lambda sock: [
+            "setpriv", "--bounding-set", "-all,+sys_admin,+setuid,+setgid,+setpcap,+mknod",
+            "--inh-caps", "-all", FCGI, "--listen", sock, "--slots", "1", *app_args()]) as (sock, _):
+        r = fcgi_client.execute(sock, "import os\ndef main():\n    return os.getuid()\n")
+        assert r.status == 200 and r.json["result"] >= 200000, r
+        r = fcgi_client.request(sock, "POST", "/execute",
+                                body=b'{"script": "def main():\\n    while True: pass\\n", "timeout": 1}')
+        assert r.json["status"] == "timeout", r
+
+
+def _serve_one(sock):
     assert wait_for(lambda: os.path.exists(sock), 30), "no socket"
     r = None
     def answered():
@@ -124,26 +133,12 @@ def _serve_one_and_stop(proc_or_pid, sock):
 
 
 def test_systemd_socket_activation():
-    tmp = tempfile.mkdtemp(prefix="sandrun-sa-")
-    os.chmod(tmp, 0o755)
-    sock = os.path.join(tmp, "fcgi.sock")
-    log = open(os.path.join(tmp, "log"), "wb")
     # As sandrun.socket does: systemd opens the socket, the service gets it
     # as LISTEN_FDS (fd 3) and has no --listen.
-    p = subprocess.Popen(["systemd-socket-activate", "--listen", sock, FCGI, *app_args()],
-                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _serve_one_and_stop(p, sock)
+    with launched("sandrun-sa-", lambda sock: [
+            "systemd-socket-activate", "--listen", sock, FCGI, *app_args()]) as (_, tmp):
         with open(os.path.join(tmp, "log"), errors="replace") as f:
             assert "systemd socket (fd 3)" in f.read()
-        p.send_signal(signal.SIGTERM)
-        assert p.wait(30) == 0
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_spawn_fcgi():
@@ -163,7 +158,7 @@ def test_spawn_fcgi():
         import grp, pwd
         assert grp.getgrgid(st.st_gid).gr_name == "www-data"
         assert pwd.getpwuid(st.st_uid).pw_name == "sandrun"
-        _serve_one_and_stop(pid, sock)
+        _serve_one(sock)
         with open(logfile, errors="replace") as f:
             assert "inherited socket (fd 0)" in f.read()
         os.kill(pid, signal.SIGTERM)

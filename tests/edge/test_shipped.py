@@ -11,15 +11,15 @@ import tempfile
 
 import pytest
 
-from conftest import FCGI, SRC_DIR
+from conftest import FCGI, config_source
+from stack import SRC_DIR
 
 NGINX_DIR = os.path.join(SRC_DIR, "nginx")
 MAN_DIR = os.path.join(SRC_DIR, "man")
 
 
 def _setting_names():
-    with open(os.path.join(SRC_DIR, "fcgi-app", "config.c")) as f:
-        src = f.read()
+    src = config_source()
     table = src[src.index("config_settings[] = {"):src.index("};", src.index("config_settings[] = {"))]
     names = re.findall(r"^\s*[SL]\((\w+),", table, re.M)
     assert len(names) > 20, names

@@ -6,7 +6,7 @@ import ssl
 
 import pytest
 
-from conftest import JSON_CT
+from sandrun_client import JSON_CT
 
 
 def test_https_verifies_with_the_generated_certificate(edge):

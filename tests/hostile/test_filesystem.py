@@ -5,7 +5,8 @@ import os
 import re
 import secrets
 
-from conftest import evidence, denied, job_uid, SRC_DIR
+from conftest import evidence, denied
+from stack import SRC_DIR, job_uid
 
 CAT = "filesystem"
 

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import evidence, hole, run_concurrently, job_uid, STACK, WARM_MODE
+from conftest import evidence, hole, run_concurrently
+from stack import WARM_MODE, job_uid
 
 CAT = "leaks"
 

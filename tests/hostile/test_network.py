@@ -5,7 +5,7 @@ import os
 import secrets
 import socket
 
-from conftest import evidence, denied, run_concurrently, wait_no_job_processes
+from conftest import assert_all, evidence, denied, run_concurrently
 
 CAT = "network"
 
@@ -60,18 +60,13 @@ def test_fcgi_socket_not_visible(stack, unharmed):
 
 
 def test_netlink(stack, unharmed):
-    ev = evidence(stack.run(CAT, "netlink"))
-    assert len(ev) == 5
-    for k, v in ev.items():
-        assert v == "PermissionError errno=1", (k, v)
+    assert_all(evidence(stack.run(CAT, "netlink")), "PermissionError errno=1", 5)
 
 
 def test_raw_and_exotic_sockets(stack, unharmed):
     ev = evidence(stack.run(CAT, "raw_sockets"))
     assert ev.pop("socketpair AF_UNIX (allowed)") == "ok", ev
-    assert len(ev) == 12
-    for k, v in ev.items():
-        assert v == "PermissionError errno=1", (k, v)
+    assert_all(ev, "PermissionError errno=1", 12)
 
 
 def test_dns_resolution(stack, unharmed):

@@ -7,7 +7,8 @@ import re
 import secrets
 import time
 
-from conftest import evidence, failed, job_processes, assert_job_gone, body_of, processes_in_pidns
+from conftest import evidence, failed, body_of
+from hostprocs import assert_job_gone, processes_in_pidns
 
 CAT = "processes"
 
@@ -36,7 +37,7 @@ def test_daemon_does_not_outlive_request(stack, unharmed):
     assert ev["daemon_pid"] > 2
     assert_job_gone(ev["pidns"])
     # no process renamed kworker with a job uid anywhere on the host
-    for pid, (uid, cmd) in job_processes(stack.app_pid()).items():
+    for pid, (uid, cmd) in stack.job_processes().items():
         with open(f"/proc/{pid}/comm") as f:
             assert "kworker" not in f.read(), (pid, uid, cmd)
     for _ in range(3):

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import evidence, failed, hole, script
+from conftest import evidence, failed, hole
+from hostile_scripts import script
 
 CAT = "resources"
 

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from conftest import evidence, hole, job_uid, SRC_DIR, WARM_MODE
+from conftest import evidence, hole
+from stack import SRC_DIR, WARM_MODE, job_uid
 
 CAT = "secrets"
 ENOENT = "FileNotFoundError errno=2"

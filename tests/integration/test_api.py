@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import JSON_CT, REQUEST_ID_RE, assert_json_error
+from sandrun_client import JSON_CT, REQUEST_ID_RE, assert_json_error, read_to_end
 
 HELLO = "def main():\n    return 'hi'\n"
 
@@ -201,12 +201,7 @@ def test_internal_locations_are_not_reachable(stack):
 def test_malformed_request_is_400_json(stack):
     with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as s:
         s.sendall(b"GARBAGE\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_end(s)
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400"), data
     assert b"Content-Type: application/json; charset=utf-8" in head, data

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import own_stack
+from stack import own_stack
 
 SLEEPER = "import time\ndef main():\n    time.sleep(3)\n    return 1\n"
 

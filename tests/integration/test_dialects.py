@@ -1,6 +1,6 @@
 """POST /run (code runner) and POST /invoke (serverless handler) contracts."""
 
-from conftest import JSON_CT, assert_json_error
+from sandrun_client import JSON_CT, assert_json_error
 
 
 def _ok_json(r, status=200):

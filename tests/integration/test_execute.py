@@ -5,7 +5,9 @@ import math
 import re
 import time
 
-from conftest import JSON_CT, REQUEST_ID_RE
+import pytest
+
+from sandrun_client import JSON_CT, REQUEST_ID_RE
 
 MIB = 1024 * 1024
 
@@ -216,42 +218,32 @@ def test_timeout_cpu_loop(stack):
     assert body["stdout"] == "spinning\n"
 
 
-def test_memory_exceeded(stack):
-    r = stack.execute(
-        "def main():\n"
-        "    x = bytearray(512 * 1024 * 1024)\n"
-        "    return len(x)\n", memory_limit=64)
-    body = assert_script_failure(r, "memory_exceeded")
-    assert body["error"] == "Script exceeded the memory limit (64 MB)"
+@pytest.mark.parametrize("script, limit", [
+    ("def main():\n"
+     "    x = bytearray(512 * 1024 * 1024)\n"
+     "    return len(x)\n", 64),
+    ("def main():\n"
+     "    chunks = []\n"
+     "    while True:\n"
+     "        chunks.append(b'x' * (4 * 1024 * 1024))\n", 128),
+], ids=["at_once", "growing"])
+def test_memory_exceeded(stack, script, limit):
+    body = assert_script_failure(stack.execute(script, memory_limit=limit), "memory_exceeded")
+    assert body["error"] == f"Script exceeded the memory limit ({limit} MB)"
 
 
-def test_memory_exceeded_growing(stack):
-    r = stack.execute(
-        "def main():\n"
-        "    chunks = []\n"
-        "    while True:\n"
-        "        chunks.append(b'x' * (4 * 1024 * 1024))\n", memory_limit=128)
-    body = assert_script_failure(r, "memory_exceeded")
-    assert body["error"] == "Script exceeded the memory limit (128 MB)"
-
-
-def test_killed_by_sigkill(stack):
-    r = stack.execute(
-        "import os, signal\n"
-        "def main():\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-        "    return 'still alive'\n")
-    body = assert_script_failure(r, "killed")
-    assert "SIGKILL" in body["error"], body
-
-
-def test_killed_by_sigsegv(stack):
-    r = stack.execute(
-        "import ctypes\n"
-        "def main():\n"
-        "    return ctypes.string_at(1, 8)\n")
-    body = assert_script_failure(r, "killed")
-    assert "SIGSEGV" in body["error"], body
+@pytest.mark.parametrize("script, signal", [
+    ("import os, signal\n"
+     "def main():\n"
+     "    os.kill(os.getpid(), signal.SIGKILL)\n"
+     "    return 'still alive'\n", "SIGKILL"),
+    ("import ctypes\n"
+     "def main():\n"
+     "    return ctypes.string_at(1, 8)\n", "SIGSEGV"),
+], ids=["sigkill", "sigsegv"])
+def test_killed_by_a_signal(stack, script, signal):
+    body = assert_script_failure(stack.execute(script), "killed")
+    assert signal in body["error"], body
 
 
 def test_result_over_limit(stack):

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import own_stack
+from stack import own_stack
 
 LIBS = ["numpy", "pandas", "scipy", "sympy", "matplotlib", "sklearn"]
 

@@ -11,7 +11,8 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import own_stack
+from hostprocs import children
+from stack import own_stack
 
 HELLO = "def main():\n    return 42\n"
 
@@ -101,26 +102,12 @@ def ownstack():
         yield st
 
 
-def _children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    data = f.read()
-                if int(data[data.rindex(")") + 2:].split()[1]) == pid:
-                    out.append((int(d), data[data.index("(") + 1:data.rindex(")")]))
-            except (OSError, ValueError):
-                pass
-    return out
-
-
 def spawner_pid(stack):
     app = stack.app_pid()
-    supervisor = [p for p, comm in _children(app) if comm == "sandrun-superv"]
-    assert len(supervisor) == 1, _children(app)
-    spawner = [p for p, comm in _children(supervisor[0]) if comm in ("sandrun-zygote", "sandrun-spawn")]
-    assert len(spawner) == 1, _children(supervisor[0])
+    supervisor = [p for p, comm in children(app) if comm == "sandrun-superv"]
+    assert len(supervisor) == 1, children(app)
+    spawner = [p for p, comm in children(supervisor[0]) if comm in ("sandrun-zygote", "sandrun-spawn")]
+    assert len(spawner) == 1, children(supervisor[0])
     return spawner[0]
 
 

@@ -13,13 +13,6 @@ import socket
 import stat
 
 
-def attempt(fn):
-    try:
-        return fn()
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
 def kind(mode):
     for name in ("S_ISDIR", "S_ISREG", "S_ISFIFO", "S_ISSOCK", "S_ISCHR", "S_ISBLK", "S_ISLNK"):
         if getattr(stat, name)(mode):
@@ -30,7 +23,7 @@ def kind(mode):
 def main():
     listed = sorted(int(n) for n in os.listdir("/proc/self/fd"))
     # the listing itself used a descriptor, closed by now
-    listed = [fd for fd in listed if attempt(lambda: os.fstat(fd) and fd) == fd]
+    listed = [fd for fd in listed if attempt(lambda: os.fstat(fd) and fd, returned) == fd]
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     out = {"listed": listed, "nofile": hard, "fds": {}}
     for fd in range(min(hard, 1 << 16)):
@@ -38,7 +31,7 @@ def main():
             st = os.fstat(fd)
         except OSError:
             continue
-        info = {"kind": kind(st.st_mode), "link": attempt(lambda: os.readlink("/proc/self/fd/%d" % fd)),
+        info = {"kind": kind(st.st_mode), "link": attempt(lambda: os.readlink("/proc/self/fd/%d" % fd), returned),
                 "dev": [os.major(st.st_dev), os.minor(st.st_dev)], "uid": st.st_uid}
         try:
             with open("/proc/self/fdinfo/%d" % fd) as f:
@@ -46,11 +39,11 @@ def main():
         except OSError as e:
             info["flags"] = repr(e)
         if stat.S_ISDIR(st.st_mode):
-            info["openat .."] = attempt(lambda: os.listdir(os.open("..", os.O_RDONLY, dir_fd=fd)))
+            info["openat .."] = attempt(lambda: os.listdir(os.open("..", os.O_RDONLY, dir_fd=fd)), returned)
         if stat.S_ISSOCK(st.st_mode):
             s = socket.socket(fileno=os.dup(fd))
-            info["sockname"] = attempt(lambda: repr(s.getsockname()))
-            info["peername"] = attempt(lambda: repr(s.getpeername()))
+            info["sockname"] = attempt(lambda: repr(s.getsockname()), returned)
+            info["peername"] = attempt(lambda: repr(s.getpeername()), returned)
             s.detach()
         def reopen_and_write():
             w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_NONBLOCK)
@@ -61,9 +54,9 @@ def main():
                 return "SUCCEEDED: opened"
             finally:
                 os.close(w)
-        info["reopen for writing"] = attempt(reopen_and_write)
+        info["reopen for writing"] = attempt(reopen_and_write, returned)
         out["fds"][str(fd)] = info
-    out["pid 1 fds"] = attempt(lambda: os.listdir("/proc/1/fd"))
+    out["pid 1 fds"] = attempt(lambda: os.listdir("/proc/1/fd"), returned)
     out["cwd"] = os.getcwd()
     out["root"] = os.readlink("/proc/self/root")
     return out

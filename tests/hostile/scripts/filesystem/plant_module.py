@@ -28,7 +28,7 @@ def main():
         try:
             os.makedirs(d, exist_ok=True)
         except OSError as e:
-            refused[d] = "%s errno=%s" % (type(e).__name__, e.errno)
+            refused[d] = refusal(e)
             continue
         for n in NAMES:
             p = os.path.join(d, n)
@@ -37,5 +37,5 @@ def main():
                     f.write("import os; " + PAYLOAD if n.endswith(".pth") else PAYLOAD)
                 planted.append(p)
             except OSError as e:
-                refused[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+                refused[p] = refusal(e)
     return {"planted": planted, "refused": refused, "writable_dirs": writable_dirs()}

@@ -12,17 +12,8 @@ import struct
 import sys
 
 
-def attempt(fn):
-    try:
-        r = fn()
-        return "SUCCEEDED" if r is None else r
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
-def write(path, data):
-    with open(path, "w") as f:
-        f.write(data)
+def succeeded(r):
+    return "SUCCEEDED" if r is None else r
 
 
 def main():
@@ -53,8 +44,8 @@ def main():
                     ("/proc/self/setgroups", "allow"), ("/proc/self/timens_offsets", "monotonic 100 0"),
                     ("/proc/sys/kernel/ns_last_pid", "100"), ("/proc/1/comm", "x"),
                     ("/proc/self/loginuid", "0")):
-        out["write " + p] = attempt(lambda: write(p, data))
-    out["read /proc/kcore"] = attempt(lambda: len(open("/proc/kcore", "rb").read(4096)))
+        out["write " + p] = attempt(lambda: write(p, data), succeeded)
+    out["read /proc/kcore"] = attempt(lambda: len(open("/proc/kcore", "rb").read(4096)), succeeded)
     # physical frame of one of our own pages (bits 0-54, zero without CAP_SYS_ADMIN)
     buf = ctypes.create_string_buffer(4096)
     ctypes.memset(buf, 1, 4096)
@@ -65,7 +56,7 @@ def main():
             f.seek(vaddr // 4096 * 8)
             entry = struct.unpack("<Q", f.read(8))[0]
         return {"present": bool(entry >> 63), "pfn": entry & ((1 << 55) - 1)}
-    out["pagemap"] = attempt(pfn)
+    out["pagemap"] = attempt(pfn, succeeded)
 
     def own_mem():
         fd = os.open("/proc/self/mem", os.O_RDWR)
@@ -74,6 +65,6 @@ def main():
         finally:
             os.close(fd)
         return "wrote own memory: %r" % buf.raw[:1]
-    out["/proc/self/mem"] = attempt(own_mem)
-    out["/sys"] = attempt(lambda: os.listdir("/sys"))
+    out["/proc/self/mem"] = attempt(own_mem, succeeded)
+    out["/sys"] = attempt(lambda: os.listdir("/sys"), succeeded)
     return out

@@ -8,12 +8,11 @@ import shutil
 import subprocess
 
 
-def attempt(fn):
-    try:
-        r = fn()
-        return "SUCCEEDED: %r" % (r,)
-    except (OSError, subprocess.SubprocessError) as e:
-        return "%s errno=%s" % (type(e).__name__, getattr(e, "errno", None))
+ERRORS = (OSError, subprocess.SubprocessError)
+
+
+def ran(r):
+    return "SUCCEEDED: %r" % (r,)
 
 
 def run(argv):
@@ -26,18 +25,18 @@ def main():
     shutil.copy("/usr/bin/id", "/tmp/id")
     os.chmod("/tmp/id", 0o4755)
     out["mode"] = oct(os.stat("/tmp/id").st_mode)
-    out["exec /tmp/id"] = attempt(lambda: run(["/tmp/id"]))
+    out["exec /tmp/id"] = attempt(lambda: run(["/tmp/id"]), ran, ERRORS)
     with open("/tmp/s.sh", "w") as f:
         f.write("#!/bin/sh\necho script ran\n")
     os.chmod("/tmp/s.sh", 0o755)
-    out["exec /tmp/s.sh"] = attempt(lambda: run(["/tmp/s.sh"]))
-    out["ld.so /tmp/id"] = attempt(lambda: run(["/lib64/ld-linux-x86-64.so.2", "/tmp/id"]))
+    out["exec /tmp/s.sh"] = attempt(lambda: run(["/tmp/s.sh"]), ran, ERRORS)
+    out["ld.so /tmp/id"] = attempt(lambda: run(["/lib64/ld-linux-x86-64.so.2", "/tmp/id"]), ran, ERRORS)
     shutil.copy("/usr/lib/x86_64-linux-gnu/libc.so.6", "/tmp/libx.so")
-    out["dlopen /tmp/libx.so"] = attempt(lambda: str(ctypes.CDLL("/tmp/libx.so")))
+    out["dlopen /tmp/libx.so"] = attempt(lambda: str(ctypes.CDLL("/tmp/libx.so")), ran, ERRORS)
 
     def map_exec():
         with open("/tmp/id", "rb") as f:
             return len(mmap.mmap(f.fileno(), 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC))
-    out["mmap PROT_EXEC /tmp/id"] = attempt(map_exec)
-    out["id via /usr/bin (for reference)"] = attempt(lambda: run(["/usr/bin/id"]))
+    out["mmap PROT_EXEC /tmp/id"] = attempt(map_exec, ran, ERRORS)
+    out["id via /usr/bin (for reference)"] = attempt(lambda: run(["/usr/bin/id"]), ran, ERRORS)
     return out

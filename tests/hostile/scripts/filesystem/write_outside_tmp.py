@@ -9,14 +9,6 @@ FILES = ["/etc/passwd", "/etc/hosts", "/etc/ld.so.cache", "/usr/bin/python3.11",
          "/dev/null", "/usr/lib/python3.11/os.py"]
 
 
-def attempt(fn):
-    try:
-        fn()
-        return "SUCCEEDED"
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
 def main():
     out = {}
     for d in TARGETS:

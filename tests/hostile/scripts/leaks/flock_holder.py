@@ -14,35 +14,24 @@ PATHS = ["/usr/bin/python3.11", "/usr/lib/python3.11/os.py", "/etc/passwd", "/de
          "/tmp/lock", "/sandrun/runner.py"]
 
 
+def open_flags(p):
+    return os.O_RDONLY | os.O_CREAT if p.startswith("/tmp") else os.O_RDONLY
+
+
 def main():
     seconds = float(sys.stdin.read().strip() or 5)
-    held = {}
-    fds = []
-    for p in PATHS:
-        try:
-            fd = os.open(p, os.O_RDONLY | os.O_CREAT if p.startswith("/tmp") else os.O_RDONLY)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fds.append(fd)
-            held[p] = "held"
-        except OSError as e:
-            held[p] = "%s errno=%s" % (type(e).__name__, e.errno)
-    posix = {}
+    fds = []   # kept open, and so locked, until the sleep is over
+
+    def lock(p, flags, how, lock_fn):
+        fd = os.open(p, flags)
+        fds.append(fd)
+        lock_fn(fd, how)
+    held = {p: attempt(lambda: lock(p, open_flags(p), fcntl.LOCK_EX | fcntl.LOCK_NB, fcntl.flock), "held")
+            for p in PATHS}
     # record locks: on a file opened read-only only read locks are possible
-    for p in PATHS:
-        if p.startswith("/tmp"):
-            continue
-        try:
-            fd = os.open(p, os.O_RDONLY)
-            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            fds.append(fd)
-            posix[p] = "held"
-        except OSError as e:
-            posix[p] = "%s errno=%s" % (type(e).__name__, e.errno)
-    try:
-        fd = os.open("/tmp/lockf", os.O_RDWR | os.O_CREAT)
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        posix["/tmp/lockf"] = "held"
-    except OSError as e:
-        posix["/tmp/lockf"] = "%s errno=%s" % (type(e).__name__, e.errno)
+    posix = {p: attempt(lambda: lock(p, os.O_RDONLY, fcntl.LOCK_SH | fcntl.LOCK_NB, fcntl.lockf), "held")
+             for p in PATHS if not p.startswith("/tmp")}
+    posix["/tmp/lockf"] = attempt(lambda: lock("/tmp/lockf", os.O_RDWR | os.O_CREAT,
+                                               fcntl.LOCK_EX | fcntl.LOCK_NB, fcntl.lockf), "held")
     time.sleep(seconds)
     return {"flock": held, "lockf": posix}

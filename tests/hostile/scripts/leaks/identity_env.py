@@ -10,7 +10,7 @@ def read(p):
         with open(p) as f:
             return f.read().strip()
     except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
+        return refusal(e)
 
 
 def main():
@@ -29,5 +29,5 @@ def main():
         socket.sethostname("pwned")
         out["sethostname"] = "SUCCEEDED"
     except OSError as e:
-        out["sethostname"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["sethostname"] = refusal(e)
     return out

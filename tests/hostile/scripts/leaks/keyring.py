@@ -25,5 +25,5 @@ def main():
             with open(p) as f:
                 out[p] = f.read().splitlines()
         except OSError as e:
-            out[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[p] = refusal(e)
     return out

@@ -14,7 +14,7 @@ def main():
         shm = shared_memory.SharedMemory(name="sandrun_hostile")
         out["posix"] = "ATTACHED: %r" % bytes(shm.buf[:64])
     except OSError as e:
-        out["posix"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["posix"] = refusal(e)
     libc = ctypes.CDLL(None, use_errno=True)
     for name, fn in (("shmget", lambda: libc.shmget(KEY, 0, 0)), ("semget", lambda: libc.semget(KEY, 0, 0)),
                      ("msgget", lambda: libc.msgget(KEY, 0))):

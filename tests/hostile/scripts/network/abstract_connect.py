@@ -20,7 +20,7 @@ def main():
                 res = "connected"
                 break
             except OSError as e:
-                res = "%s errno=%s" % (type(e).__name__, e.errno)
+                res = refusal(e)
             finally:
                 s.close()
             time.sleep(0.2)

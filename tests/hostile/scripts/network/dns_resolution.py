@@ -20,6 +20,6 @@ def main():
             with open(f) as fh:
                 out[f] = fh.read()
         except OSError as e:
-            out[f] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[f] = refusal(e)
     out["systemd-resolved socket"] = os.path.exists("/run/systemd/resolve/io.systemd.Resolve")
     return out

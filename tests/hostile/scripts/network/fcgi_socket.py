@@ -13,17 +13,17 @@ def main():
     try:
         out["stat"] = oct(os.stat(path).st_mode)
     except OSError as e:
-        out["stat"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["stat"] = refusal(e)
     try:
         out["dir_listing"] = os.listdir(os.path.dirname(path))
     except OSError as e:
-        out["dir_listing"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["dir_listing"] = refusal(e)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.connect(path)
         out["connect"] = "connected"
     except OSError as e:
-        out["connect"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["connect"] = refusal(e)
     finally:
         s.close()
     with open("/proc/net/unix") as f:

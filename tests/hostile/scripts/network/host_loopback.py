@@ -5,7 +5,7 @@ import socket
 import sys
 
 
-def attempt(host, port):
+def try_connect(host, port):
     try:
         s = socket.create_connection((host, port), timeout=1)
         s.sendall(b"GET /health HTTP/1.0\r\n\r\n")
@@ -13,7 +13,7 @@ def attempt(host, port):
         s.close()
         return "connected: %r" % data[:60]
     except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
+        return refusal(e)
 
 
 def main():
@@ -21,7 +21,7 @@ def main():
     out = {}
     for host in ("127.0.0.1", "::1", "localhost", "0.0.0.0"):
         for p in (port, 22, 80, 443, 5432, 6379):
-            out["%s:%d" % (host, p)] = attempt(host, p)
+            out["%s:%d" % (host, p)] = try_connect(host, p)
     listening = {}
     for name in ("tcp", "tcp6", "udp", "udp6", "unix"):
         try:

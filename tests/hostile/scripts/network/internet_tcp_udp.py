@@ -3,7 +3,7 @@
 import socket
 
 
-def attempt(family, kind, addr):
+def try_connect(family, kind, addr):
     try:
         s = socket.socket(family, kind)
     except OSError as e:
@@ -17,16 +17,16 @@ def attempt(family, kind, addr):
         data = s.recv(512)
         return "answered %d bytes" % len(data)
     except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
+        return refusal(e)
     finally:
         s.close()
 
 
 def main():
     return {
-        "tcp 1.1.1.1:80": attempt(socket.AF_INET, socket.SOCK_STREAM, ("1.1.1.1", 80)),
-        "tcp 8.8.8.8:53": attempt(socket.AF_INET, socket.SOCK_STREAM, ("8.8.8.8", 53)),
-        "udp 8.8.8.8:53": attempt(socket.AF_INET, socket.SOCK_DGRAM, ("8.8.8.8", 53)),
-        "tcp6 [2606:4700:4700::1111]:80": attempt(socket.AF_INET6, socket.SOCK_STREAM,
+        "tcp 1.1.1.1:80": try_connect(socket.AF_INET, socket.SOCK_STREAM, ("1.1.1.1", 80)),
+        "tcp 8.8.8.8:53": try_connect(socket.AF_INET, socket.SOCK_STREAM, ("8.8.8.8", 53)),
+        "udp 8.8.8.8:53": try_connect(socket.AF_INET, socket.SOCK_DGRAM, ("8.8.8.8", 53)),
+        "tcp6 [2606:4700:4700::1111]:80": try_connect(socket.AF_INET6, socket.SOCK_STREAM,
                                                   ("2606:4700:4700::1111", 80)),
     }

@@ -11,7 +11,7 @@ def main():
         s.close()
         out["connect"] = "connected"
     except OSError as e:
-        out["connect"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["connect"] = refusal(e)
     for url in ("http://169.254.169.254/latest/meta-data/",
                 "http://169.254.169.254/computeMetadata/v1/"):
         try:

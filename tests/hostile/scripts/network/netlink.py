@@ -15,5 +15,5 @@ def main():
             out[name] = "opened"
             s.close()
         except OSError as e:
-            out[name] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[name] = refusal(e)
     return out

@@ -26,12 +26,12 @@ def main():
             out[name] = "opened"
             s.close()
         except OSError as e:
-            out[name] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[name] = refusal(e)
     try:
         a, b = socket.socketpair(socket.AF_INET, socket.SOCK_STREAM)
         out["socketpair AF_INET"] = "opened"
     except OSError as e:
-        out["socketpair AF_INET"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["socketpair AF_INET"] = refusal(e)
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     a.sendall(b"ok")
     out["socketpair AF_UNIX (allowed)"] = b.recv(2).decode()

@@ -16,7 +16,7 @@ def main():
         os.chroot(".")
         out["escaped_listing"] = os.listdir("/")
     except OSError as e:
-        out["os.chroot"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["os.chroot"] = refusal(e)
     libc = ctypes.CDLL(None, use_errno=True)
     r = libc.chroot(b"/tmp/jail")
     out["libc chroot"] = "SUCCEEDED" if r == 0 else errno.errorcode.get(ctypes.get_errno())

@@ -14,13 +14,6 @@ import subprocess
 PROBE = "grep -E '^(Uid|CapEff|CapPrm|NoNewPrivs|Seccomp):' /proc/self/status; ls /"
 
 
-def attempt(fn):
-    try:
-        return fn()
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
 def run(argv, **kw):
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10, **kw)
     return "rc=%d %s" % (r.returncode, r.stdout.decode(errors="replace").strip())
@@ -56,17 +49,17 @@ def main():
         out["memfd_create"] = "SUCCEEDED"
         with open("/usr/bin/id", "rb") as f:
             os.write(fd, f.read())
-        out["exec memfd copy of id"] = attempt(lambda: run(["/proc/self/fd/%d" % fd], pass_fds=(fd,)))
-        out["execveat memfd copy of id"] = attempt(lambda: execveat_child(fd, ["id"]))
+        out["exec memfd copy of id"] = attempt(lambda: run(["/proc/self/fd/%d" % fd], pass_fds=(fd,)), returned)
+        out["execveat memfd copy of id"] = attempt(lambda: execveat_child(fd, ["id"]), returned)
     except OSError as e:
-        out["memfd_create"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["memfd_create"] = refusal(e)
     st = os.fstat(0)
     out["stdin"] = [os.readlink("/proc/self/fd/0"), oct(st.st_mode), st.st_size]
-    out["write into stdin"] = attempt(lambda: os.pwrite(0, b"#!/tmp/x\n", 0))
-    out["fchmod stdin 4755"] = attempt(lambda: os.fchmod(0, 0o4755) or "SUCCEEDED")
-    out["exec /proc/self/fd/0"] = attempt(lambda: run(["/proc/self/fd/0"], stdin=0))
-    out["execveat stdin"] = attempt(lambda: execveat_child(0, ["script"]))
-    out["/bin/sh"] = attempt(lambda: run(["/bin/sh", "-c", PROBE], stdin=subprocess.DEVNULL))
+    out["write into stdin"] = attempt(lambda: os.pwrite(0, b"#!/tmp/x\n", 0), returned)
+    out["fchmod stdin 4755"] = attempt(lambda: os.fchmod(0, 0o4755) or "SUCCEEDED", returned)
+    out["exec /proc/self/fd/0"] = attempt(lambda: run(["/proc/self/fd/0"], stdin=0), returned)
+    out["execveat stdin"] = attempt(lambda: execveat_child(0, ["script"]), returned)
+    out["/bin/sh"] = attempt(lambda: run(["/bin/sh", "-c", PROBE], stdin=subprocess.DEVNULL), returned)
     out["python3"] = attempt(lambda: run(["/usr/bin/python3", "-c", "import os; print(os.getuid(), sorted(os.listdir('/')))"],
-                                         stdin=subprocess.DEVNULL))
+                                         stdin=subprocess.DEVNULL), returned)
     return out

@@ -2,7 +2,6 @@
 executable anonymous page: a foreign architecture, the filter must kill the
 process with SIGSYS.  Reaching the return means the call went through."""
 import ctypes
-import mmap
 
 CODE = bytes([
     0xb8, 20, 0, 0, 0,  # mov eax, 20 (i386 getpid)
@@ -12,9 +11,4 @@ CODE = bytes([
 
 
 def main():
-    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
-    page.write(CODE)
-    addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
-    fn = ctypes.CFUNCTYPE(ctypes.c_int)(addr)
-    ret = fn()
-    return {"int80_returned": ret}
+    return {"int80_returned": machine_code(CODE, ctypes.c_int)}

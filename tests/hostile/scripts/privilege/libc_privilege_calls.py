@@ -10,13 +10,10 @@ import errno
 import os
 
 
-class CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
+# capset(2)'s arguments as flat arrays: the header (version 3, pid), then
+# two {effective, permitted, inheritable} sets of 32 bits each
+CAP_V3 = 0x20080522
+ALL_BITS = [0xffffffff] * 6
 
 
 def main():
@@ -31,11 +28,9 @@ def main():
         return res(fn(*a))
 
     out = {}
-    hdr = CapHeader(0x20080522, 0)
-    full = (CapData * 2)(CapData(0xffffffff, 0xffffffff, 0xffffffff), CapData(0xffffffff, 0xffffffff, 0xffffffff))
-    out["capset all"] = call(libc.capset, ctypes.byref(hdr), full)
-    hdr = CapHeader(0x20080522, 1)
-    out["capset pid 1"] = call(libc.capset, ctypes.byref(hdr), full)
+    full = (ctypes.c_uint32 * 6)(*ALL_BITS)
+    out["capset all"] = call(libc.capset, (ctypes.c_uint32 * 2)(CAP_V3, 0), full)
+    out["capset pid 1"] = call(libc.capset, (ctypes.c_uint32 * 2)(CAP_V3, 1), full)
     out["PR_SET_SECUREBITS keep caps"] = call(libc.prctl, 28, 0x2f, 0, 0, 0)
     out["PR_GET_SECUREBITS"] = libc.prctl(27, 0, 0, 0, 0)
     out["PR_CAP_AMBIENT_RAISE any"] = sorted({call(libc.prctl, 47, 2, c, 0, 0) for c in range(41)})

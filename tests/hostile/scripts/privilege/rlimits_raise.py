@@ -30,5 +30,5 @@ def main():
         os.setpriority(os.PRIO_PROCESS, 0, -20)
         out["nice -20"] = "SUCCEEDED"
     except OSError as e:
-        out["nice -20"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["nice -20"] = refusal(e)
     return out

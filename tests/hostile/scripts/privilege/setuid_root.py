@@ -5,14 +5,6 @@ import ctypes
 import os
 
 
-def attempt(fn):
-    try:
-        fn()
-        return "SUCCEEDED"
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     me = os.getuid()

@@ -7,7 +7,6 @@ emulated as a native call and filtered like one).  Coming back from a
 compat-table call, the stub exits with status 42 through the native exit
 call: that would be a way around the filter."""
 import ctypes
-import mmap
 import os
 import sys
 
@@ -37,9 +36,7 @@ def main():
         fn = ctypes.CFUNCTYPE(ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p)(0xffffffffff600000)
         r = fn(ctypes.addressof(tv), None)
         return {"vsyscall mapping": perms, "gettimeofday": r, "sec > 0": tv[0] > 0, "uid": os.getuid()}
-    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
-    page.write(CASES[case])
     sys.stdout.write("calling %s\n" % case)
     sys.stdout.flush()
-    ctypes.CFUNCTYPE(None)(ctypes.addressof(ctypes.c_char.from_buffer(page)))()
+    machine_code(CASES[case], None)
     return "returned from " + case

@@ -7,24 +7,16 @@ import signal
 import sys
 
 
-def attempt(fn):
-    try:
-        fn()
-        return "delivered"
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
 def main():
     host_pids = [int(x) for x in sys.stdin.read().split()]
     out = {}
     for pid in host_pids:
-        out["kill %d (host pid) 0" % pid] = attempt(lambda: os.kill(pid, 0))
+        out["kill %d (host pid) 0" % pid] = attempt(lambda: os.kill(pid, 0), "delivered")
     for pid in host_pids:
-        out["kill %d (host pid) SIGKILL" % pid] = attempt(lambda: os.kill(pid, signal.SIGKILL))
-    out["kill(1, SIGKILL)"] = attempt(lambda: os.kill(1, signal.SIGKILL))
-    out["kill(1, SIGTERM)"] = attempt(lambda: os.kill(1, signal.SIGTERM))
-    out["kill(-1, SIGKILL)"] = attempt(lambda: os.kill(-1, signal.SIGKILL))
+        out["kill %d (host pid) SIGKILL" % pid] = attempt(lambda: os.kill(pid, signal.SIGKILL), "delivered")
+    out["kill(1, SIGKILL)"] = attempt(lambda: os.kill(1, signal.SIGKILL), "delivered")
+    out["kill(1, SIGTERM)"] = attempt(lambda: os.kill(1, signal.SIGTERM), "delivered")
+    out["kill(-1, SIGKILL)"] = attempt(lambda: os.kill(-1, signal.SIGKILL), "delivered")
     with open("/proc/1/stat") as f:
         out["pid 1 state"] = f.read().split(")")[1].split()[0]
     return out

@@ -30,7 +30,7 @@ def main():
             with open(p, "rb") as f:
                 out["read " + p] = "READ %d bytes" % len(f.read(100))
         except OSError as e:
-            out["read " + p] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out["read " + p] = refusal(e)
     os.kill(child, 9)
     os.waitpid(child, 0)
     return out

@@ -14,7 +14,7 @@ def main():
         c.connect("\0" + name)
         got = "connected: %r" % c.recv(200).decode(errors="replace")
     except OSError as e:
-        got = "%s errno=%s" % (type(e).__name__, e.errno)
+        got = refusal(e)
     finally:
         c.close()
     return {"uid": os.getuid(), "connect": got}

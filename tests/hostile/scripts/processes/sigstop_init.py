@@ -12,7 +12,7 @@ def main():
             os.kill(1, s)
             out[s.name] = "delivered"
         except OSError as e:
-            out[s.name] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[s.name] = refusal(e)
     time.sleep(0.2)
     with open("/proc/1/stat") as f:
         out["pid 1 state"] = f.read().split(")")[1].split()[0]

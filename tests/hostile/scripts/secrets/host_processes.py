@@ -9,7 +9,7 @@ def read(p):
         with open(p, "rb") as f:
             return f.read(4000).replace(b"\0", b" ").decode(errors="replace")
     except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
+        return refusal(e)
 
 
 def main():

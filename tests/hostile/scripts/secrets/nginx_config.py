@@ -8,13 +8,6 @@ def main():
     for p in ("/etc/nginx", "/etc/nginx/nginx.conf", "/etc/nginx/sites-enabled",
               "/etc/ssl/private", "/etc/letsencrypt", "/var/log/nginx/access.log",
               "/run/nginx.pid", "/etc/nginx/fastcgi_params"):
-        try:
-            if os.path.isdir(p):
-                out[p] = "LISTED: %s" % os.listdir(p)
-            else:
-                with open(p) as f:
-                    out[p] = "READ: " + f.read(200)
-        except OSError as e:
-            out[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out[p] = attempt(lambda: look(p, 200), returned)
         out[p + " exists"] = os.path.lexists(p)
     return out

@@ -10,5 +10,5 @@ def main():
         try:
             out[p] = "LISTED: %s" % os.listdir(p)
         except OSError as e:
-            out[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[p] = refusal(e)
     return out

@@ -17,13 +17,6 @@ CONFIG = re.compile(rb'"(runner|init|user|socket_group)": "([^"]{1,200})"')
 ENV_NAME = re.compile(rb"\0([A-Z][A-Z0-9_]{1,40})=[^\0]{0,200}")
 
 
-def attempt(fn):
-    try:
-        return fn()
-    except OSError as e:
-        return "%s errno=%s" % (type(e).__name__, e.errno)
-
-
 def read(path, n=4096):
     with open(path, "rb") as f:
         return f.read(n).decode("utf-8", "replace")
@@ -32,14 +25,14 @@ def read(path, n=4096):
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     out = {
-        "cmdline": attempt(lambda: read("/proc/self/cmdline")).split("\0"),
-        "exe": attempt(lambda: os.readlink("/proc/self/exe")),
-        "exe bytes": attempt(lambda: len(open("/proc/self/exe", "rb").read())),
-        "environ (not dumpable)": attempt(lambda: read("/proc/self/environ")),
+        "cmdline": attempt(lambda: read("/proc/self/cmdline"), returned).split("\0"),
+        "exe": attempt(lambda: os.readlink("/proc/self/exe"), returned),
+        "exe bytes": attempt(lambda: len(open("/proc/self/exe", "rb").read()), returned),
+        "environ (not dumpable)": attempt(lambda: read("/proc/self/environ"), returned),
     }
     # no_new_privs does not stop this: the job may mark itself dumpable again
     out["PR_SET_DUMPABLE 1"] = libc.prctl(4, 1, 0, 0, 0)
-    env = attempt(lambda: read("/proc/self/environ", 1 << 16))
+    env = attempt(lambda: read("/proc/self/environ", 1 << 16), returned)
     out["environ names"] = sorted({e.split("=", 1)[0] for e in env.split("\0") if "=" in e}) \
         if "errno=" not in env else env
     canary, config, stack_env = set(), set(), set()

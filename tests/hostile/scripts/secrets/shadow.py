@@ -10,7 +10,7 @@ def main():
             with open(p) as f:
                 out[p] = "READ: " + f.read(200)
         except OSError as e:
-            out[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[p] = refusal(e)
     out["/etc listing"] = sorted(os.listdir("/etc"))
     with open("/etc/passwd") as f:
         out["/etc/passwd"] = f.read()

@@ -11,7 +11,7 @@ def main():
         try:
             out[p] = "LISTED: %s" % os.listdir(p)
         except OSError as e:
-            out[p] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[p] = refusal(e)
     mods = {}
     for name, m in list(sys.modules.items()):
         f = getattr(m, "__file__", None)

@@ -14,14 +14,14 @@ def main():
     try:
         out["listing"] = os.listdir(state)
     except OSError as e:
-        out["listing"] = "%s errno=%s" % (type(e).__name__, e.errno)
+        out["listing"] = refusal(e)
     for n in NAMES:
         p = os.path.join(state, n)
         try:
             with open(p, "rb") as f:
                 out[n] = "READ: %r" % f.read(200)
         except OSError as e:
-            out[n] = "%s errno=%s" % (type(e).__name__, e.errno)
+            out[n] = refusal(e)
     via_proc = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
