@@ -124,8 +124,10 @@ def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
     t.join(30)
     assert results, "the in-flight request hung"
     r = results[0]
-    assert r.status in (500, 503), r
-    assert r.content_type.startswith("application/json") and "error" in r.json, r
+    # the request was fine: the client is told to retry, not that it failed
+    assert r.status == 503, r
+    assert r.headers.get("Retry-After"), r
+    assert r.content_type.startswith("application/json") and "retry" in r.json["error"], r
     assert time.monotonic() - t0 < 5, "in-flight job was not answered promptly"
     # a new spawner takes over: later requests run again
     deadline = time.monotonic() + 30
@@ -140,6 +142,48 @@ def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
     assert st.get("/health").status == 200
     _, fam = scrape(st)
     assert sample(fam, "sandrun_spawner_restarts", "sandrun_spawner_restarts_total") == 1
+
+
+def supervisor_pid(stack):
+    sup = [p for p, comm in children(stack.app_pid()) if comm == "sandrun-superv"]
+    assert len(sup) == 1, children(stack.app_pid())
+    return sup[0]
+
+
+def test_supervisor_death_answers_503_and_the_front_exits_to_be_restarted(ownstack):
+    """The supervisor is root and the front is not: nothing inside can start
+    it again.  The in-flight request is told to retry (503, Retry-After), the
+    front says so in its log and exits non-zero (systemd's Restart= or
+    dev/run then start the whole service), and no job outlives it."""
+    st = ownstack
+    app, victim = st.app_pid(), supervisor_pid(st)
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
+    t.start()
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    os.kill(victim, signal.SIGKILL)
+    t.join(30)
+    assert results, "the in-flight request hung"
+    r = results[0]
+    assert r.status == 503 and r.headers.get("Retry-After"), r
+    assert r.content_type.startswith("application/json") and "error" in r.json, r
+    # the front ends by itself, soon, and not with success
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{app}") and time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{app}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except OSError:
+            break
+        time.sleep(0.1)
+    assert time.monotonic() < deadline, "sandrun-fcgi went on without a supervisor"
+    log = st.log()
+    assert f"the supervisor (pid {victim}) was killed by signal 9" in log, log[-2000:]
+    assert "sandrun-fcgi stopping" in log
+    assert time.monotonic() - t0 < 10
 
 
 def test_dev_stack_enforces_the_documented_rate_limit():
