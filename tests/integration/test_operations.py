@@ -111,9 +111,8 @@ def spawner_pid(stack):
     return spawner[0]
 
 
-def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
-    st = ownstack
-    victim = spawner_pid(st)
+def kill_mid_request(st, victim):
+    """SIGKILL victim while a 5 s job runs: (the job's answer, when it was killed)."""
     results = []
     t = threading.Thread(target=lambda: results.append(
         st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
@@ -123,7 +122,13 @@ def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
     os.kill(victim, signal.SIGKILL)
     t.join(30)
     assert results, "the in-flight request hung"
-    r = results[0]
+    return results[0], t0
+
+
+def test_spawner_death_answers_in_flight_jobs_and_recovers(ownstack):
+    st = ownstack
+    victim = spawner_pid(st)
+    r, t0 = kill_mid_request(st, victim)
     # the request was fine: the client is told to retry, not that it failed
     assert r.status == 503, r
     assert r.headers.get("Retry-After"), r
@@ -157,16 +162,7 @@ def test_supervisor_death_answers_503_and_the_front_exits_to_be_restarted(ownsta
     dev/run then start the whole service), and no job outlives it."""
     st = ownstack
     app, victim = st.app_pid(), supervisor_pid(st)
-    results = []
-    t = threading.Thread(target=lambda: results.append(
-        st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
-    t.start()
-    time.sleep(1.0)
-    t0 = time.monotonic()
-    os.kill(victim, signal.SIGKILL)
-    t.join(30)
-    assert results, "the in-flight request hung"
-    r = results[0]
+    r, t0 = kill_mid_request(st, victim)
     assert r.status == 503 and r.headers.get("Retry-After"), r
     assert r.content_type.startswith("application/json") and "error" in r.json, r
     # the front ends by itself, soon, and not with success
