@@ -39,6 +39,8 @@ const struct setting config_settings[] = {
         S(max_stdout_bytes, SET_U64, "1048576", 0, 1 << 30, "stdout kept; the rest is dropped and flagged"),
         S(max_stderr_bytes, SET_U64, "1048576", 0, 1 << 30, "stderr kept; the rest is dropped and flagged"),
         S(max_result_bytes, SET_U64, "1048576", 2, 1 << 30, "largest result (JSON text)"),
+        S(max_output_drain_bytes, SET_U64, "67108864", 0, 1ull << 40,
+          "stdout and stderr a job may write in all, kept or dropped; past it the job ends (output_limit)"),
         S(mode, SET_STR, "warm", 0, 0,
           "warm: fork a zygote with Python and the libraries loaded; cold: start python3 per job"),
         S(cgroup, SET_STR, "auto", 0, 0,

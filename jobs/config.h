@@ -37,6 +37,7 @@ struct config {
         uint64_t max_stdout_bytes;
         uint64_t max_stderr_bytes;
         uint64_t max_result_bytes;
+        uint64_t max_output_drain_bytes;
 
         /* sandbox */
         char mode[8];                 /* warm or cold */

@@ -15,7 +15,7 @@ void respond_execute(const struct job_request *req, const struct sb_outcome *o, 
                 json_object_object_add(b, "result", json_raw(o->result_json, o->result_json_len));
         } else {
                 struct json_object *msg = dialect_header_string(header, "error");
-                if (msg && status != SB_TIMEOUT && status != SB_MEMORY) {
+                if (msg && status != SB_TIMEOUT && status != SB_MEMORY && !o->output_stopped) {
                         json_object_object_add(b, "error", json_object_get(msg));
                 } else {
                         char text[256];

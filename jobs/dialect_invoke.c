@@ -28,7 +28,7 @@ void respond_invoke(const struct job_request *req, const struct sb_outcome *o, s
                 json_object_object_add(b, "error", NULL);
         } else {
                 char text[256];
-                if (msg && o->status != SB_TIMEOUT && o->status != SB_MEMORY) {
+                if (msg && o->status != SB_TIMEOUT && o->status != SB_MEMORY && !o->output_stopped) {
                         json_object_object_add(b, "error", json_object_get(msg));
                 } else {
                         if (o->status == SB_TIMEOUT)

@@ -23,7 +23,7 @@ void respond_run(const struct job_request *req, const struct sb_outcome *o, stru
                 break;
         default:
                 status = SB_ERROR;
-                if (msg)
+                if (msg && !o->output_stopped)
                         snprintf(text, sizeof(text), "%s", json_object_get_string(msg));
                 else
                         outcome_error_text(o, req->timeout_s, req->memory_mb, "the code", text, sizeof(text));

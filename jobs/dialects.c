@@ -91,6 +91,7 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
                 .max_stdout_bytes = s->cfg.max_stdout_bytes,
                 .max_stderr_bytes = s->cfg.max_stderr_bytes,
                 .max_result_bytes = s->cfg.max_result_bytes,
+                .max_output_drain_bytes = s->cfg.max_output_drain_bytes,
         };
         resp->timeout_s = req->timeout_s;
         resp->memory_mb = req->memory_mb;

@@ -70,6 +70,8 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(lim, "max_stdout_bytes", json_object_new_int64((int64_t) c->max_stdout_bytes));
         json_object_object_add(lim, "max_stderr_bytes", json_object_new_int64((int64_t) c->max_stderr_bytes));
         json_object_object_add(lim, "max_result_bytes", json_object_new_int64((int64_t) c->max_result_bytes));
+        json_object_object_add(lim, "max_output_drain_bytes",
+                               json_object_new_int64((int64_t) c->max_output_drain_bytes));
         json_object_object_add(lim, "max_body_bytes", json_object_new_int64((int64_t) c->max_body_bytes));
         json_object_object_add(lim, "tmp_size_mb", json_object_new_int64(c->tmp_size_mb));
         json_object_object_add(lim, "max_processes", json_object_new_int64(c->max_processes));

@@ -110,7 +110,11 @@ void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned m
                         snprintf(buf, size, "Script was killed by signal %s (%d)", signal_name(o->signal), o->signal);
                 break;
         case SB_OUTPUT_LIMIT:
-                snprintf(buf, size, "Result is larger than the limit");
+                if (o->output_stopped)
+                        snprintf(buf, size, "Script wrote more than %llu bytes of output",
+                                 (unsigned long long) o->output_drain_limit);
+                else
+                        snprintf(buf, size, "Result is larger than the limit");
                 break;
         case SB_ERROR:
                 if (o->exit_code != 0)

@@ -63,6 +63,8 @@ struct job {
         uint64_t next_cpu_check;
         uint64_t oom_before;
         bool timed_out;
+        bool output_stopped;         /* the caller said: it wrote too much */
+        int caller;                  /* the reply socket while the caller may still speak, else -1 */
         uint32_t forbidden_arch;
         int32_t forbidden_nr;
 };
@@ -203,6 +205,7 @@ static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, 
                 .forbidden_arch = j->forbidden_arch,
                 .forbidden_nr = j->forbidden_nr,
                 .oom_killed = oom_kills(j->a.events_fd) > j->oom_before,
+                .output_stopped = j->output_stopped,
         };
         (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
         _exit(0);
@@ -233,12 +236,34 @@ static int limits(struct job *j)
         return left >= 1000000000ull ? 1000 : (int) ((left + 999999) / 1000000);
 }
 
-/* Wait for a child's end, a foreign call or the next check. */
+/* The caller's word: end the job now (it wrote more than it may). */
+static void hear_caller(struct job *j, short revents)
+{
+        struct sb_job_stop stop;
+        ssize_t n = (revents & POLLIN) ? recv(j->caller, &stop, sizeof(stop), MSG_DONTWAIT) : 0;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n == (ssize_t) sizeof(stop) && stop.magic == SB_PROTO_MAGIC && stop.kind == SB_STOP_OUTPUT) {
+                if (!j->timed_out && !j->output_stopped) {
+                        kill(-1, SIGKILL);
+                        j->output_stopped = true;
+                }
+                return;
+        }
+        /* the caller is gone, or said something else: nothing more to hear
+         * (the deadline still holds) */
+        j->caller = -1;
+}
+
+/* Wait for a child's end, a foreign call, the caller's word or the next check. */
 static void wait_events(struct job *j, int ms)
 {
-        struct pollfd pfd[2] = { { .fd = j->sfd, .events = POLLIN }, { .fd = j->listener, .events = POLLIN } };
-        if (poll(pfd, 2, ms) <= 0)
+        struct pollfd pfd[3] = { { .fd = j->sfd, .events = POLLIN }, { .fd = j->listener, .events = POLLIN },
+                                 { .fd = j->caller, .events = POLLIN } };
+        if (poll(pfd, 3, ms) <= 0)
                 return;
+        if (pfd[2].revents)
+                hear_caller(j, pfd[2].revents);
         if (pfd[0].revents) {
                 struct signalfd_siginfo si;
                 while (read(j->sfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
@@ -256,6 +281,7 @@ int main(void)
         static struct job j;
         read_args(&j.a);
         j.listener = j.a.listener_fd;
+        j.caller = SB_FD_REPLY;
         /* the slot's cgroup counts from earlier jobs too */
         j.oom_before = oom_kills(j.a.events_fd);
         /* the runner starts the user's code once this closes */

@@ -47,6 +47,7 @@ static int buf_read(int fd, struct sb_buf *b)
                 b->eof = true;
                 return 0;
         }
+        b->total += (uint64_t) n;
         size_t keep = (size_t) n;
         if (b->len + keep > b->cap) {
                 keep = b->cap - b->len;
@@ -182,6 +183,19 @@ static int take_reply(int fd, struct sb_outcome *o, struct job_replies *rs, stru
         return 0;
 }
 
+/* A job that keeps writing past its caps would hold its slot until its
+ * timeout while we read and drop what it writes: past the drain limit its
+ * init is told to end it (and says so in its report, see outcome.c). */
+static void stop_runaway_output(const struct job_io *io, struct sb_outcome *o)
+{
+        if (o->output_stopped || !o->output_drain_limit || o->out.total + o->err.total <= o->output_drain_limit)
+                return;
+        struct sb_job_stop stop = { .magic = SB_PROTO_MAGIC, .kind = SB_STOP_OUTPUT };
+        /* init may have ended already: then its report says how, and this is moot */
+        (void) !send(io->rep[0], &stop, sizeof(stop), MSG_NOSIGNAL | MSG_DONTWAIT);
+        o->output_stopped = true;
+}
+
 /* Read stdout, stderr and the result channel, and hear the replies, until
  * the answer is complete or limit_ns. */
 static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_replies *rs, uint64_t limit_ns,
@@ -216,6 +230,7 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
                 for (int i = 0; i < 3; i++)
                         if (pfd[i].revents && (r = buf_read(rfds[i], bufs[i])) < 0)
                                 return sb_fail(err, -r, "read job output");
+                stop_runaway_output(io, o);
                 if (pfd[3].revents && (r = take_reply(io->rep[0], o, rs, err)) < 0)
                         return r;
         }
@@ -234,6 +249,7 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         o->err.cap = spec->max_stderr_bytes;
         /* header and framing ride on the same channel as the result */
         o->result.cap = spec->max_result_bytes + SB_FRAME_HEADER_MAX + 32;
+        o->output_drain_limit = spec->max_output_drain_bytes;
 
         if (!s || s->fd < 0)
                 return sb_failx(err, EPIPE, "spawner is not running");
@@ -251,6 +267,8 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                  * ended does, with the runner's own usage, unless only the
                  * spawner's late deadline could end the job */
                 sb_frame_parse(o);
+                /* asked or not, only init's word says the job was ended for it */
+                o->output_stopped = false;
                 sb_outcome_classify(o, rs.have_worker ? &rs.worker : &rs.done, spec->memory_mb, spec->timeout_s);
                 if (!rs.have_done) {
                         o->pending_fd = io.rep[0];

@@ -25,6 +25,8 @@ struct sb_job_spec {
         uint64_t max_stdout_bytes;
         uint64_t max_stderr_bytes;
         uint64_t max_result_bytes;
+        uint64_t max_output_drain_bytes;  /* stdout and stderr together, read and dropped past their caps:
+                                           * past this the job is ended (0: no such limit) */
         const char *handler;          /* /invoke */
 };
 

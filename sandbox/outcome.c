@@ -132,6 +132,10 @@ void sb_outcome_classify(struct sb_outcome *o, const struct sb_job_reply *how, u
 
         if (how->timed_out) {
                 o->status = SB_TIMEOUT;
+        } else if (how->output_stopped) {
+                /* its caller had init end it: it wrote more than it may */
+                o->status = SB_OUTPUT_LIMIT;
+                o->output_stopped = true;
         } else if (how->oom_killed && (WIFSIGNALED(st) || !o->header)) {
                 /* the job's memory cgroup killed the runner (or its end) */
                 o->status = SB_MEMORY;

@@ -51,6 +51,7 @@ struct sb_buf {
         size_t cap;                   /* bytes kept at most; the rest is read and dropped */
         bool truncated;
         bool eof;
+        uint64_t total;               /* bytes read, kept or not */
 };
 
 struct sb_outcome {
@@ -67,6 +68,10 @@ struct sb_outcome {
         uint64_t max_rss_kb;
         struct sb_error setup;        /* SB_SETUP_FAILED: why (goes to the log, not the client) */
         int pending_fd;               /* the job's reply socket until the spawner reports it reaped */
+        /* SB_OUTPUT_LIMIT because the job kept writing: it was ended once it
+         * had written more than output_drain_limit bytes to stdout and stderr */
+        bool output_stopped;
+        uint64_t output_drain_limit;
 };
 
 /* Parse the runner's frame in o->result into o->runner_status, o->header

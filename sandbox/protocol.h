@@ -48,6 +48,18 @@ enum sb_reply_kind {
         SB_REPLY_WORKER_EXIT = 4,    /* sent by the job's init: how the runner process ended */
 };
 
+/* The caller's word to the job's init, on the job's reply socket (the
+ * runner closed its copy before any user code: only the caller and init
+ * hold it).  Init ends the job at once and says so in its report. */
+enum sb_stop_kind {
+        SB_STOP_OUTPUT = 1,          /* the job wrote more than max_output_drain_bytes */
+};
+
+struct sb_job_stop {
+        uint32_t magic;
+        uint32_t kind;
+};
+
 struct sb_job_reply {
         uint32_t magic;
         uint32_t kind;
@@ -66,7 +78,8 @@ struct sb_job_reply {
         int32_t forbidden_nr;
         /* WORKER_EXIT: the job's memory cgroup recorded an OOM kill */
         uint32_t oom_killed;
-        uint32_t pad2;
+        /* WORKER_EXIT: init ended the job at its caller's word (SB_STOP_OUTPUT) */
+        uint32_t output_stopped;
         char msg[256];
 };
 

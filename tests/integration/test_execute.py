@@ -296,6 +296,51 @@ def test_stdout_at_cap_is_not_truncated(stack):
     assert len(body["stdout"]) == MIB
 
 
+DRAIN = 64 * MIB   # max_output_drain_bytes' default
+RUNAWAY = {
+    "/execute": ("script", "import sys\ndef main():\n    while True:\n        print('x' * 4095)\n"),
+    "/run": ("code", "import sys\nwhile True:\n    sys.stderr.write('e' * 65536)\n"),
+    "/invoke": ("code", "def handler(event, context):\n    while True:\n        print('y' * 8191)\n"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(RUNAWAY))
+def test_runaway_output_ends_the_job_early(stack, path):
+    """A script that never stops writing holds its slot only until it has
+    written max_output_drain_bytes, not until its timeout (30 s here)."""
+    field, code = RUNAWAY[path]
+    payload = {field: code, "timeout": 30}
+    if path == "/invoke":
+        payload["version"] = "v1"
+    t0 = time.monotonic()
+    r = stack.post(path, payload)
+    took = time.monotonic() - t0
+    assert took < 10, f"the job ran {took:.1f} s: its output did not end it"
+    text = f"Script wrote more than {DRAIN} bytes of output"
+    if path == "/execute":
+        body = assert_script_failure(r, "output_limit")
+        assert body["error"] == text, body["error"]
+        assert body["stdout_truncated"] is True and len(body["stdout"]) == MIB
+    elif path == "/run":
+        assert r.status == 200, r
+        assert r.json["status"] == "error" and r.json["error"] == text, r.json
+        assert r.json["stderr_truncated"] is True
+    else:
+        assert r.status == 200, r
+        assert r.json["result"] is None and r.json["error"] == text, r.json
+
+
+def test_output_a_little_over_the_cap_still_succeeds(stack):
+    r = stack.execute(
+        "def main():\n"
+        "    for _ in range(300):\n"
+        "        print('z' * 4095)\n"
+        "    return 'fine'\n")
+    body = assert_success(r)
+    assert body["result"] == "fine"
+    assert body["stdout_truncated"] is True and len(body["stdout"]) == MIB
+
+
 def test_non_utf8_stdout_is_replaced(stack):
     r = stack.execute(
         "import sys\n"

@@ -110,7 +110,7 @@ struct class_case {
         int wstatus;
         const char *word;             /* the runner's status word, with FRAME */
         int frame;
-        bool truncated, timed_out, oom_killed;
+        bool truncated, timed_out, oom_killed, output_stopped;
         uint32_t arch;
         int32_t nr;
         uint64_t utime_ms;
@@ -129,6 +129,11 @@ static void class_cases(void)
                 { "timed out", W_EXITCODE(0, SIGKILL), .timed_out = true, .want = SB_TIMEOUT },
                 { "timed out beats the runner's word", W_EXITCODE(0, 0), "success", FRAME, .timed_out = true,
                   .want = SB_TIMEOUT },
+                { "ended for its output", W_EXITCODE(0, SIGKILL), .output_stopped = true, .want = SB_OUTPUT_LIMIT },
+                { "ended for its output after it had answered", W_EXITCODE(0, 0), "success", FRAME,
+                  .output_stopped = true, .want = SB_OUTPUT_LIMIT },
+                { "timed out before its output was stopped", W_EXITCODE(0, SIGKILL), .timed_out = true,
+                  .output_stopped = true, .want = SB_TIMEOUT },
                 { "OOM-killed runner", W_EXITCODE(0, SIGKILL), .oom_killed = true, .want = SB_MEMORY },
                 { "OOM kill, runner ended without a frame", W_EXITCODE(1, 0), .oom_killed = true, .want = SB_MEMORY },
                 { "OOM kill of another process, runner answered", W_EXITCODE(0, 0), "success", FRAME,
@@ -180,7 +185,7 @@ static void class_cases(void)
                 sb_frame_parse(&o);
                 struct sb_job_reply how = {
                         .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = c->wstatus,
-                        .timed_out = c->timed_out, .oom_killed = c->oom_killed,
+                        .timed_out = c->timed_out, .oom_killed = c->oom_killed, .output_stopped = c->output_stopped,
                         .forbidden_arch = c->arch, .forbidden_nr = c->nr,
                         .utime_us = c->utime_ms * 1000, .wall_us = 1234,
                         .maxrss_kb = c->maxrss_kb, .base_rss_kb = c->base_rss_kb,
@@ -189,6 +194,9 @@ static void class_cases(void)
                 ok(o.status == c->want, "classify: %s: %s", c->what, sb_status_name(c->want));
                 if (o.status != c->want)
                         printf("#   got: %s\n", sb_status_name(o.status));
+                if (c->want == SB_OUTPUT_LIMIT)
+                        ok(o.output_stopped == c->output_stopped, "classify: %s: %s", c->what,
+                           c->output_stopped ? "says the output ended it" : "the result was too large");
                 if (c->want_signal)
                         ok(o.signal == c->want_signal, "classify: %s: signal %d", c->what, c->want_signal);
                 if (c->want_syscall)
