@@ -236,6 +236,41 @@ static int ipcns_limit(uint64_t shm_bytes, struct sb_error *err)
         return 0;
 }
 
+/* What the job's /proc shows of the host's kernel beyond its own processes,
+ * masked as container runtimes mask it: the kernel's configuration and
+ * symbols, physical memory and I/O layout, keys, timers, allocator and page
+ * statistics, modules (what an exploit would look up first), and the
+ * hardware directories.  A file is covered by a bind of /dev/null on a nodev
+ * mount (opening it fails), a directory by an empty read-only tmpfs.  What
+ * this kernel lacks is skipped. */
+static int mask_proc(struct sb_error *err)
+{
+        static const char *const files[] = {
+                "config.gz", "kallsyms", "kcore", "iomem", "ioports", "keys", "key-users", "timer_list",
+                "sched_debug", "sysrq-trigger", "kpagecount", "kpageflags", "kpagecgroup", "vmallocinfo",
+                "slabinfo", "modules", "latency_stats", "timer_stats",
+        };
+        static const char *const dirs[] = { "acpi", "scsi", "asound" };
+        const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        char path[64];
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(path, sizeof(path), NEWROOT "/proc/%s", files[i]);
+                if (access(path, F_OK) < 0)
+                        continue;
+                if (mount(NEWROOT "/dev/null", path, NULL, MS_BIND, NULL) < 0 ||
+                    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
+                        return sb_fail(err, errno, "mask /proc/%s", files[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                snprintf(path, sizeof(path), NEWROOT "/proc/%s", dirs[i]);
+                if (access(path, F_OK) < 0)
+                        continue;
+                if (mount("tmpfs", path, "tmpfs", ro, "size=0,nr_inodes=1,mode=0555") < 0)
+                        return sb_fail(err, errno, "mask /proc/%s", dirs[i]);
+        }
+        return 0;
+}
+
 int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err)
 {
         char opts[128];
@@ -273,7 +308,7 @@ int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err)
          * nothing under it needs writing after that. */
         if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return sb_fail(err, errno, "mount /proc");
-        if ((r = ipcns_limit(p->tmp_bytes, err)) < 0)
+        if ((r = ipcns_limit(p->tmp_bytes, err)) < 0 || (r = mask_proc(err)) < 0)
                 return r;
         if (mount(NULL, NEWROOT "/proc", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                   NULL) < 0)

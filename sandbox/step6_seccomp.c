@@ -62,6 +62,9 @@ static const char *const denied[] = {
         "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime",
         /* identity of the (namespaced) host */
         "sethostname", "setdomainname",
+        /* a process's own segment table (16-bit code, old Wine): nothing a
+         * Python job needs, and a history of kernel bugs (Docker refuses it) */
+        "modify_ldt",
         /* NUMA page moves touch other processes' placement */
         "migrate_pages", "move_pages",
         /* Every job sees the same read-only files of the host (/usr, the

@@ -161,3 +161,8 @@ def test_proc_surface(stack, unharmed):
     # no physical addresses for an unprivileged process
     assert ev["pagemap"] == "PermissionError errno=13" or ev["pagemap"]["pfn"] == 0, ev
     assert ev["/sys"] == "FileNotFoundError errno=2", ev
+    # masked: unreadable (EACCES: /dev/null on a nodev mount) or absent on this kernel
+    masked = {k: v for k, v in ev.items() if k.startswith("masked /proc/")}
+    assert len(masked) == 8, masked
+    for k, v in masked.items():
+        assert v in ("PermissionError errno=13", "FileNotFoundError errno=2"), (k, v)

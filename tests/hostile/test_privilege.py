@@ -75,7 +75,7 @@ def test_blocked_syscalls(stack, unharmed):
         return
     ev = evidence(r)
     assert ev.pop("hostname after") == "sandrun"
-    assert len(ev) == 53, sorted(ev)
+    assert len(ev) == 54, sorted(ev)
     for name, res in ev.items():
         want = "ENOSYS" if name == "clone3" else "EPERM"
         assert res["ret"] == -1 and res["errno"] == want, (name, res)

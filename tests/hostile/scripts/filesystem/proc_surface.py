@@ -67,4 +67,8 @@ def main():
         return "wrote own memory: %r" % buf.raw[:1]
     out["/proc/self/mem"] = attempt(own_mem, succeeded)
     out["/sys"] = attempt(lambda: os.listdir("/sys"), succeeded)
+    # what an exploit looks up first: the kernel's configuration, symbols,
+    # memory and I/O layout, keys, modules (masked, as container runtimes do)
+    for name in ("config.gz", "kallsyms", "iomem", "ioports", "keys", "modules", "vmallocinfo", "timer_list"):
+        out["masked /proc/" + name] = attempt(lambda: len(open("/proc/" + name, "rb").read(4096)), succeeded)
     return out

@@ -18,7 +18,8 @@ NR = {"keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event
       "quotactl": 179, "sethostname": 170, "setdomainname": 171, "unshare": 272, "setns": 308,
       "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "fsopen": 430,
       "mount_setattr": 442, "migrate_pages": 256, "move_pages": 279, "lookup_dcookie": 212,
-      "personality ADDR_NO_RANDOMIZE": 135, "clone3": 435, "vhangup": 153, "uselib": 134}
+      "personality ADDR_NO_RANDOMIZE": 135, "clone3": 435, "vhangup": 153, "uselib": 134,
+      "modify_ldt": 154}
 
 
 class timespec(ctypes.Structure):
@@ -72,6 +73,7 @@ def main():
         "migrate_pages": (0, 64, None, None), "move_pages": (0, 0, None, None, None, 0),
         "lookup_dcookie": (0, attr, 10), "personality ADDR_NO_RANDOMIZE": (0x0040000,),
         "clone3": (attr, 88), "vhangup": (), "uselib": (b"/tmp/none",),
+        "modify_ldt": (0, attr, 16),                # func 0: only reads the LDT
     }
     out = {}
     for name, nr in NR.items():
