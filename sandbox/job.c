@@ -259,6 +259,14 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
             (r = job_read(&io, o, &rs, sb_now_ns() + ((uint64_t) req.wall_ms + GRACE_MS) * SB_NSEC_PER_MSEC, err)) < 0)
                 goto out;
 
+        if (!o->setup.code && !rs.have_worker && !rs.done.timed_out) {
+                /* init ended without its report: nothing inside the job can
+                 * kill pid 1 of its namespace, so something outside did (an
+                 * operator, the OOM killer): the job is lost, not judged */
+                r = sb_failx(err, ECONNABORTED, "the job's init ended without its report (wait status %d)",
+                             rs.done.wstatus);
+                goto out;
+        }
         if (o->setup.code) {
                 o->status = SB_SETUP_FAILED;
                 o->duration_ms = (double) rs.done.wall_us / 1000.0;

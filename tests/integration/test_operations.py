@@ -182,6 +182,35 @@ def test_supervisor_death_answers_503_and_the_front_exits_to_be_restarted(ownsta
     assert time.monotonic() - t0 < 10
 
 
+def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
+    """A job's init (pid 1 of its namespace) cannot be killed from inside the
+    job: when it dies without its report, something outside killed it, and
+    the request is told to retry; the job is gone and its slot serves again."""
+    st = ownstack
+    spawner = spawner_pid(st)
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
+    t.start()
+    deadline = time.monotonic() + 5
+    inits = []
+    while not inits and time.monotonic() < deadline:
+        inits = [p for p, comm in children(spawner) if comm == "sandrun-init"]
+        time.sleep(0.05)
+    assert inits, children(spawner)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    os.kill(inits[0], signal.SIGKILL)
+    t.join(30)
+    assert results, "the in-flight request hung"
+    r = results[0]
+    assert r.status == 503 and r.headers.get("Retry-After"), r
+    assert time.monotonic() - t0 < 5
+    assert "init ended without its report" in st.log()
+    for _ in range(3):
+        assert st.execute(HELLO).status == 200
+
+
 def test_dev_stack_enforces_the_documented_rate_limit():
     """What ./dev/run serves keeps API.md's limit: 10 requests/s per key with
     a burst of 20, then 429 JSON with Retry-After; a client that slows down is
