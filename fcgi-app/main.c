@@ -21,6 +21,7 @@
 
 #include "listen.h"
 #include "peers.h"
+#include "common/clock.h"
 #include "jobs/log.h"
 #include "server.h"
 
@@ -50,17 +51,43 @@ static void usage(FILE *f)
                         config_settings[i].def[0] ? config_settings[i].def : "empty");
 }
 
+/* Stopping without touching the listening socket.  It may be shared: with
+ * systemd (socket activation) or spawn-fcgi, the next instance serves the
+ * same socket, and connections that arrive meanwhile wait in its backlog.
+ * shutdown() on it would refuse them all, for every later instance too.  So
+ * the thread blocked in accept() is woken by a signal instead (its handler
+ * does nothing; installed without SA_RESTART, accept() fails with EINTR,
+ * and libfcgi gives up once FCGX_ShutdownPending was called). */
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t accepting;
+static volatile sig_atomic_t have_accepting;
+static unsigned running_workers;
+
+static void wake(int sig)
+{
+        (void) sig;
+}
+
 static void *worker(void *arg)
 {
         FCGX_Request rq;
-        if (FCGX_InitRequest(&rq, listen_fd, 0) != 0)
-                return NULL;
+        (void) arg;
+        if (FCGX_InitRequest(&rq, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+                goto out;
         for (;;) {
                 /* libfcgi's accept is not safe to call from many threads at once
                  * on every platform; its own threaded example serialises it */
-                static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
                 pthread_mutex_lock(&accept_lock);
-                int r = stopping ? -1 : FCGX_Accept_r(&rq);
+                int r = -1;
+                while (!stopping) {
+                        accepting = pthread_self();
+                        have_accepting = 1;
+                        r = FCGX_Accept_r(&rq);
+                        have_accepting = 0;
+                        /* EINTR (a stray signal) is no reason to stop */
+                        if (r >= 0 || stopping)
+                                break;
+                }
                 pthread_mutex_unlock(&accept_lock);
                 if (r < 0)
                         break;
@@ -74,6 +101,8 @@ static void *worker(void *arg)
                 server_handle(&service, &rq);   /* finishes the request itself */
         }
         FCGX_Free(&rq, 1);
+out:
+        __atomic_sub_fetch(&running_workers, 1, __ATOMIC_SEQ_CST);
         return NULL;
 }
 
@@ -249,26 +278,49 @@ static int wait_for_stop(const sigset_t *stop)
         }
 }
 
+/* Stop accepting, and let the requests in flight finish, for at most the
+ * drain setting: past it, the spawner is told to stop, which ends the jobs
+ * still running, and their requests are answered 503 (retry).  Threads that
+ * wait for the accept lock see `stopping` once they have it. */
+static void drain(const struct config *c)
+{
+        stopping = 1;
+        FCGX_ShutdownPending();
+        uint64_t deadline = sb_now_ns() + (uint64_t) (c->drain_s * 1e9);
+        bool cut = false;
+        while (__atomic_load_n(&running_workers, __ATOMIC_SEQ_CST) > 0) {
+                if (have_accepting)
+                        pthread_kill(accepting, SIGUSR1);
+                if (!cut && sb_now_ns() >= deadline) {
+                        log_msg(LOG_WARNING_, "sandrun-fcgi: jobs still running after drain_s (%g s): ending them",
+                                c->drain_s);
+                        if (service.spawner.fd >= 0)
+                                shutdown(service.spawner.fd, SHUT_RDWR);
+                        cut = true;
+                }
+                struct timespec tick = { .tv_sec = 0, .tv_nsec = 20000000L };
+                nanosleep(&tick, NULL);
+        }
+}
+
 /* The worker threads serve until wait_for_stop returns; then the jobs in
  * flight finish (each bounded by its own deadline). */
 static int serve(const struct config *c, const sigset_t *stop)
 {
         pthread_t *threads = calloc(c->threads, sizeof(pthread_t));
         unsigned started = 0;
+        running_workers = c->threads;
         for (; threads && started < c->threads; started++)
                 if (pthread_create(&threads[started], NULL, worker, NULL) != 0)
                         break;
+        __atomic_sub_fetch(&running_workers, c->threads - started, __ATOMIC_SEQ_CST);
         if (started == 0) {
                 log_msg(LOG_ERROR_, "sandrun-fcgi cannot start: no worker thread");
                 free(threads);
                 return -EAGAIN;
         }
         int r = wait_for_stop(stop);
-        stopping = 1;
-        /* Wakes every thread blocked in accept(); the ones running a job
-         * finish it (bounded by its deadline) and then see `stopping`. */
-        shutdown(listen_fd, SHUT_RDWR);
-        FCGX_ShutdownPending();
+        drain(c);
         for (unsigned i = 0; i < started; i++)
                 pthread_join(threads[i], NULL);
         free(threads);
@@ -300,6 +352,11 @@ int main(int argc, char **argv)
                 return 1;
         }
 
+        /* SIGUSR1 wakes the thread in accept() at the stop (drain): set before
+         * FCGX_Init, which would install its own handler */
+        struct sigaction wake_sa = { .sa_handler = wake };
+        sigemptyset(&wake_sa.sa_mask);
+        sigaction(SIGUSR1, &wake_sa, NULL);
         /* Signals: TERM, INT, HUP and CHLD are taken by sigwait in the main
          * thread, so every thread blocks them (the spawner is forked after
          * this and unblocks its own); SIGPIPE from a vanished peer is ignored. */

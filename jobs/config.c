@@ -28,6 +28,8 @@ const struct setting config_settings[] = {
         S(slots, SET_UINT, "0", 0, 1024, "execution slots: jobs that run at once (0: 2 per CPU)"),
         S(queue_max, SET_UINT, "16", 0, 4096, "requests that may wait for a slot"),
         S(queue_wait_s, SET_DOUBLE, "10", 0, 3600, "longest wait for a slot before 503"),
+        S(drain_s, SET_DOUBLE, "60", 0, 3600,
+          "on a stop signal, how long requests in flight may finish before their jobs are ended (503)"),
         S(max_body_bytes, SET_U64, "1048576", 1024, 1 << 30, "largest request body"),
         S(max_script_bytes, SET_U64, "1048576", 1, 1 << 30, "largest script"),
         S(max_stdin_bytes, SET_U64, "1048576", 0, 1 << 30, "largest stdin"),

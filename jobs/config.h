@@ -24,6 +24,7 @@ struct config {
         unsigned slots;               /* 0 = 2 per CPU */
         unsigned queue_max;
         double queue_wait_s;
+        double drain_s;               /* how long a stop waits for requests in flight */
 
         /* request limits (API.md) */
         uint64_t max_body_bytes;

@@ -169,3 +169,83 @@ def test_spawn_fcgi():
         except OSError:
             pass
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _start_on(listener, log):
+    """sandrun-fcgi serving the listening socket it is handed as fd 0, as
+    spawn-fcgi and systemd (StandardInput=socket) hand it."""
+    return subprocess.Popen([FCGI, *app_args()], stdin=listener.fileno(), stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_restart_under_load_loses_no_request():
+    """The listening socket outlives the service (systemd and spawn-fcgi hold
+    it): on TERM the old instance stops accepting without closing the socket
+    to anyone, finishes what is in flight, and exits 0; the requests that
+    arrive meanwhile wait in the socket's backlog for the next instance.  No
+    request fails, but with 503 and Retry-After."""
+    import socket
+    import threading
+    tmp = tempfile.mkdtemp(prefix="sandrun-restart-")
+    os.chmod(tmp, 0o755)
+    path = os.path.join(tmp, "fcgi.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o666)
+    listener.listen(256)
+    logs = [open(os.path.join(tmp, f"log{i}"), "wb") for i in range(2)]
+    procs = [_start_on(listener, logs[0])]
+    answers, stop = [], threading.Event()
+    lock = threading.Lock()
+
+    def client(script):
+        while not stop.is_set():
+            try:
+                r = fcgi_client.execute(path, script, timeout=120)
+                got = (r.status, r.headers.get("Retry-After") if r.status == 503 else None,
+                       r.json.get("result") if r.status == 200 else r.body[:200])
+            except Exception as e:   # noqa: BLE001 -- every failure is the evidence
+                got = ("exception", repr(e))
+            with lock:
+                answers.append(got)
+
+    try:
+        _serve_one(path)
+        threads = [threading.Thread(target=client, args=("def main():\n    return 4\n",)) for _ in range(3)]
+        # one long job is always in flight when the stop comes: it must finish
+        threads.append(threading.Thread(
+            target=client, args=("import time\ndef main():\n    time.sleep(1.5)\n    return 4\n",)))
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        old = procs[0]
+        old.send_signal(signal.SIGTERM)
+        assert old.wait(60) == 0, "the old instance did not stop cleanly"
+        procs.append(_start_on(listener, logs[1]))
+        time.sleep(3)
+        stop.set()
+        for t in threads:
+            t.join(120)
+        bad = [a for a in answers if not (a[0] == 200 and a[2] == 4) and not (a[0] == 503 and a[1])]
+        assert not bad, bad[:5]
+        served = sum(1 for a in answers if a[0] == 200)
+        assert served > 10, answers
+        with open(os.path.join(tmp, "log1"), errors="replace") as f:
+            assert "sandrun-fcgi started" in f.read()
+        # the second instance served too: the socket was not shut for it
+        h = fcgi_client.request(path, "GET", "/health")
+        assert h.status == 200, h
+    finally:
+        stop.set()
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        listener.close()
+        for f in logs:
+            f.close()
+        shutil.rmtree(tmp, ignore_errors=True)
