@@ -68,3 +68,39 @@ def test_health_answers_while_busy(stack):
     finally:
         t.join(30)
     assert slow and slow[0].status == 200, slow
+
+
+def test_slow_clients_hold_no_slot():
+    """nginx buffers both ways: a client that trickles its body in, or does
+    not read its answer, never holds the service's only slot, and others are
+    served at full speed meanwhile."""
+    import json
+    import socket
+
+    from stack import own_stack
+    hello = "def main():\n    return 4\n"
+    with own_stack("sandrun-slow-", "--slots 1 --queue_max 0") as st:
+        body = json.dumps({"script": "def main():\n    print('x' * (1 << 20))\n    return 1\n"}).encode()
+        head = ("POST /execute HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                f"X-API-Key: {st.key}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        trickler = socket.create_connection(("127.0.0.1", st.port))
+        trickler.sendall(head + body[:10])
+        sleeper = socket.create_connection(("127.0.0.1", st.port))
+        # a reader that never reads a 1 MiB answer
+        sleeper.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sleeper.sendall(head + body)
+        try:
+            time.sleep(0.5)
+            took = []
+            for i in range(8):
+                t0 = time.monotonic()
+                r = st.execute(hello)
+                took.append(time.monotonic() - t0)
+                assert r.status == 200 and r.json["result"] == 4, r
+                if i < 7:
+                    trickler.send(body[10 + i:11 + i])
+            # with one slot and no queue, a held slot would have meant 503s
+            assert max(took) < 2, took
+        finally:
+            trickler.close()
+            sleeper.close()
