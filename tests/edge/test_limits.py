@@ -142,15 +142,18 @@ def test_404_and_405(edge):
     assert r.headers.get("Allow") == "POST"
 
 
-def test_502_when_no_backend_answers():
-    # a port nobody listens on: connection refused on every try
+def test_503_with_retry_after_when_no_backend_answers():
+    """A port nobody listens on (connection refused on every try), as while
+    the service restarts: the client is told to come back."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with edge_stack("sandrun-edge-502-", backends=[f"127.0.0.1:{port}"]) as e:
         r = e.execute()
-        assert_json_error(r, 502)
-        assert e.request("GET", "/health").status == 502
+        assert_json_error(r, 503)
+        assert r.headers.get("Retry-After") == "1", r
+        assert "retry" in r.json["error"], r
+        assert e.request("GET", "/health").status == 503
 
 
 def test_504_when_the_backend_cannot_be_reached_in_time():
@@ -181,6 +184,8 @@ def test_504_when_the_backend_cannot_be_reached_in_time():
 
 
 ERRORS = (400, 401, 403, 404, 405, 413, 429, 500, 502, 503, 504)
+# nginx's own errors answered with another status (error_page CODE =OTHER)
+ANSWERED_AS = {502: 503}
 
 
 def test_every_nginx_error_has_a_json_page():
@@ -191,10 +196,12 @@ def test_every_nginx_error_has_a_json_page():
     with open(os.path.join(SRC_DIR, "nginx", "sandrun-api.conf")) as f:
         conf = f.read()
     for code in ERRORS:
-        m = re.search(rf"^error_page {code} (\S+);", conf, re.M)
+        shown = ANSWERED_AS.get(code, code)
+        eq = f"={shown} " if shown != code else ""
+        m = re.search(rf"^error_page {code} {eq}(\S+);", conf, re.M)
         assert m, f"no error_page for {code}"
         loc = re.search(rf"location = {re.escape(m.group(1))} \{{(.*?)\n?\s*\}}\n", conf, re.S)
         assert loc, f"no location {m.group(1)}"
-        ret = re.search(rf"return {code} '(.*?)\\n';", loc.group(1))
+        ret = re.search(rf"return {shown} '(.*?)\\n';", loc.group(1))
         assert ret, f"{code}: {loc.group(1)!r}"
         assert isinstance(json.loads(ret.group(1))["error"], str)
