@@ -51,7 +51,7 @@ static void usage(FILE *f)
                         config_settings[i].def[0] ? config_settings[i].def : "empty");
 }
 
-/* Stopping without touching the listening socket.  It may be shared: with
+/* Stopping without touching an inherited listening socket.  It is shared: with
  * systemd (socket activation) or spawn-fcgi, the next instance serves the
  * same socket, and connections that arrive meanwhile wait in its backlog.
  * shutdown() on it would refuse them all, for every later instance too.  So
@@ -286,6 +286,12 @@ static void drain(const struct config *c)
 {
         stopping = 1;
         FCGX_ShutdownPending();
+        /* A socket of our own (the listen setting) has no next instance to
+         * wait for: shut it at once, so new connections are refused and nginx
+         * takes them to another backend (it may not retry a POST it has
+         * already sent).  An inherited one is left alone (see above). */
+        if (c->listen[0])
+                shutdown(listen_fd, SHUT_RDWR);
         uint64_t deadline = sb_now_ns() + (uint64_t) (c->drain_s * 1e9);
         bool cut = false;
         while (__atomic_load_n(&running_workers, __ATOMIC_SEQ_CST) > 0) {
