@@ -19,9 +19,10 @@ import fcgi_client
 from stack import SRC_DIR
 
 SYSTEMD = os.path.join(SRC_DIR, "systemd")
-# 2.4 before Delegate=yes with ProtectControlGroups=no (+0.2): per-job memory
+# ProtectControlGroups=yes with the unit's own cgroup writable
+# (ReadWritePaths=): the jobs keep their per-job memory
 # and pids cgroups are worth more than the points (docs/operations.md)
-EXPOSURE_TARGET = 2.7
+EXPOSURE_TARGET = 2.5
 
 
 def test_units_verify():
@@ -73,6 +74,9 @@ def test_unit_settings_the_sandbox_depends_on():
     assert not setting("ProtectHostname")      # would break sethostname in the job's UTS ns
     assert setting("PrivateDevices") == ["no"]  # would forbid the job's mknod of /dev/null...
     assert setting("DevicePolicy") == ["closed"]
+    # the cgroup tree read-only, but for the unit's own delegated cgroup
+    assert setting("Delegate") == ["yes"] and setting("ProtectControlGroups") == ["yes"]
+    assert "-/sys/fs/cgroup/system.slice/%n" in " ".join(setting("ReadWritePaths"))
     with open(os.path.join(SYSTEMD, "sandrun.socket")) as f:
         sock = f.read()
     for line in ("ListenStream=/run/sandrun/fcgi.sock", "SocketUser=sandrun",
