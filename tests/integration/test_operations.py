@@ -11,8 +11,8 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from hostprocs import children
-from stack import own_stack
+from hostprocs import children, job_processes, wait_until_empty
+from stack import JOB_UID_BASE, own_stack
 
 HELLO = "def main():\n    return 42\n"
 
@@ -180,6 +180,20 @@ def test_supervisor_death_answers_503_and_the_front_exits_to_be_restarted(ownsta
     assert f"the supervisor (pid {victim}) was killed by signal 9" in log, log[-2000:]
     assert "sandrun-fcgi stopping" in log
     assert time.monotonic() - t0 < 10
+
+
+def test_front_death_answers_503_from_nginx_and_leaves_no_job(ownstack):
+    """kill -9 of sandrun-fcgi itself: nginx answers what was in flight with
+    503 and Retry-After (the service is restarting), and nothing of the job
+    outlives it: the supervisor, the zygote and the job follow the front
+    down (parent-death signals)."""
+    st = ownstack
+    r, t0 = kill_mid_request(st, st.app_pid())
+    assert r.status == 503 and r.headers.get("Retry-After") == "1", r
+    assert r.content_type.startswith("application/json") and "retry" in r.json["error"], r
+    assert time.monotonic() - t0 < 5
+    left = wait_until_empty(lambda: job_processes(JOB_UID_BASE, JOB_UID_BASE + 99), 10)
+    assert not left, left
 
 
 def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
