@@ -72,8 +72,11 @@ bool dialect_valid_json(const char *text, size_t len)
         /* the text is NUL-terminated: include the NUL so a bare literal or
          * number at the very end is complete rather than "continue" */
         struct json_object *v = json_tokener_parse_ex(tok, text, (int) len + 1);
+        /* utf8_valid_prefix: json-c's own check lets overlong forms,
+         * surrogates and code points above U+10FFFF through */
         bool ok = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) >= len &&
-                  strlen(text) == len && strings_without_controls(text, len) && numbers_finite(v);
+                  strlen(text) == len && strings_without_controls(text, len) && numbers_finite(v) &&
+                  utf8_valid_prefix(text, len) == len && json_strict_prefix(text, len) == len;
         json_object_put(v);
         json_tokener_free(tok);
         return ok;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "response.h"
 #include "validate.h"
 
 static int fail(struct request_error *e, int status, const char *field, const char *fmt, ...)
@@ -16,7 +17,10 @@ static int fail(struct request_error *e, int status, const char *field, const ch
         vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
         va_end(ap);
         e->http_status = status;
-        snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+        /* the field may be the client's key: never cut inside a character */
+        size_t n = field ? utf8_cut(field, strlen(field), sizeof(e->field) - 1) : 0;
+        memcpy(e->field, field ? field : "", n);
+        e->field[n] = 0;
         return -EINVAL;
 }
 
@@ -33,6 +37,77 @@ bool content_type_is_json(const char *ct)
         while (*rest == ' ' || *rest == '\t')
                 rest++;
         return *rest == 0 || *rest == ';';
+}
+
+/* Length of the RFC 8259 number at s, or 0:
+ * -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static size_t number_len(const char *s, size_t n)
+{
+        size_t i = 0, d;
+        if (i < n && s[i] == '-')
+                i++;
+        if (i < n && s[i] == '0')
+                i++;
+        else if (i < n && s[i] >= '1' && s[i] <= '9')
+                while (i < n && isdigit((unsigned char) s[i]))
+                        i++;
+        else
+                return 0;
+        if (i < n && s[i] == '.') {
+                for (d = ++i; i < n && isdigit((unsigned char) s[i]);)
+                        i++;
+                if (i == d)
+                        return 0;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                i++;
+                if (i < n && (s[i] == '+' || s[i] == '-'))
+                        i++;
+                for (d = i; i < n && isdigit((unsigned char) s[i]);)
+                        i++;
+                if (i == d)
+                        return 0;
+        }
+        return i;
+}
+
+static bool is_word_char(char c)
+{
+        return isalnum((unsigned char) c) || c == '.' || c == '+' || c == '-' || c == '_';
+}
+
+size_t json_strict_prefix(const char *text, size_t len)
+{
+        size_t i = 0;
+        while (i < len) {
+                size_t at = i, k;
+                char c = text[i];
+                if (c == '"') {
+                        for (i++; i < len && text[i] != '"'; i++) {
+                                if ((unsigned char) text[i] < 0x20)
+                                        return i;
+                                if (text[i] == '\\')
+                                        i++;           /* json-c checked the escape itself */
+                        }
+                        if (i >= len)
+                                return at;
+                        i++;
+                } else if (c == '-' || isdigit((unsigned char) c)) {
+                        if (!(k = number_len(text + i, len - i)) || (i + k < len && is_word_char(text[i + k])))
+                                return at;
+                        i += k;
+                } else if (is_word_char(c)) {
+                        for (k = 0; i + k < len && is_word_char(text[i + k]);)
+                                k++;
+                        if (!((k == 4 && !memcmp(text + i, "true", 4)) || (k == 5 && !memcmp(text + i, "false", 5)) ||
+                              (k == 4 && !memcmp(text + i, "null", 4))))
+                                return at;
+                        i += k;
+                } else {
+                        i++;
+                }
+        }
+        return len;
 }
 
 struct json_object *parse_json_body(const char *body, size_t len, struct request_error *e)
@@ -70,6 +145,23 @@ struct json_object *parse_json_body(const char *body, size_t len, struct request
         if (end != len) {
                 json_object_put(root);
                 fail(e, 400, NULL, "invalid JSON: unexpected data after the value at byte %zu", end);
+                return NULL;
+        }
+        /* json-c checked the shape of each sequence; overlong forms,
+         * surrogates and code points above U+10FFFF are not UTF-8 either, and
+         * would reach the answer wherever a string is echoed */
+        size_t valid = utf8_valid_prefix(body, len);
+        if (valid != len) {
+                json_object_put(root);
+                fail(e, 400, NULL, "invalid JSON: invalid UTF-8 at byte %zu", valid);
+                return NULL;
+        }
+        /* json-c's strict mode lets a few non-JSON tokens through: they
+         * would reach the runner as they are (an /invoke event) */
+        if ((valid = json_strict_prefix(body, len)) != len) {
+                json_object_put(root);
+                fail(e, 400, NULL, "invalid JSON: a number, word or control character JSON does not allow at byte %zu",
+                     valid);
                 return NULL;
         }
         if (!json_object_is_type(root, json_type_object)) {
@@ -226,7 +318,7 @@ static int unknown_field(const struct request_rules *d, const char *key, struct 
 {
         if (d->pydantic)
                 return fail(e, 422, key, "Extra inputs are not permitted");
-        return fail(e, 400, key, "unknown field '%.64s': allowed are %s", key,
+        return fail(e, 400, key, "unknown field '%.*s': allowed are %s", (int) utf8_cut(key, strlen(key), 64), key,
                     d->is_invoke ? "version, handler, code, event, context, timeout, memory_limit"
                                  : "script, timeout, memory_limit, stdin");
 }
@@ -258,6 +350,21 @@ static void invoke_payload(struct job_request *r, struct json_object *event, str
         snprintf(r->module, sizeof(r->module), "%.*s", (int) (dot - r->handler), r->handler);
 }
 
+double request_default_timeout(const struct request_rules *d, const struct config *c)
+{
+        /* a dialect's own default never goes past the operator's limit */
+        double t = d->default_timeout_s > 0 ? d->default_timeout_s : c->default_timeout_s;
+        return t > c->max_timeout_s ? c->max_timeout_s : t;
+}
+
+unsigned request_default_memory(const struct request_rules *d, const struct config *c)
+{
+        unsigned m = d->default_memory_mb > 0 ? d->default_memory_mb : c->default_memory_mb;
+        if (m > c->max_memory_mb)
+                m = c->max_memory_mb;
+        return m < c->min_memory_mb ? c->min_memory_mb : m;
+}
+
 int validate_request(const struct request_rules *d, const struct config *c, const char *body, size_t len,
                      struct job_request *r, struct request_error *e)
 {
@@ -266,8 +373,8 @@ int validate_request(const struct request_rules *d, const struct config *c, cons
         int k;
 
         memset(r, 0, sizeof(*r));
-        r->timeout_s = d->default_timeout_s > 0 ? d->default_timeout_s : c->default_timeout_s;
-        r->memory_mb = d->default_memory_mb > 0 ? d->default_memory_mb : c->default_memory_mb;
+        r->timeout_s = request_default_timeout(d, c);
+        r->memory_mb = request_default_memory(d, c);
         if (d->is_invoke)
                 snprintf(r->handler, sizeof(r->handler), "%s", d->default_handler);
         if (!(r->root = parse_json_body(body, len, e))) {
