@@ -82,6 +82,18 @@ bool dialect_valid_json(const char *text, size_t len)
         return ok;
 }
 
+struct json_object *dialect_header(const struct sb_outcome *o)
+{
+        if (!o->header || !dialect_valid_json(o->header, strlen(o->header)))
+                return NULL;
+        struct json_object *h = json_tokener_parse(o->header);
+        if (h && !json_object_is_type(h, json_type_object)) {
+                json_object_put(h);
+                return NULL;
+        }
+        return h;
+}
+
 /* The runner's header is JSON it wrote; take one string field from it. */
 struct json_object *dialect_header_string(struct json_object *header, const char *key)
 {

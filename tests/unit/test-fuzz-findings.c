@@ -90,6 +90,35 @@ int main(void)
         ok(!dialect_valid_json("[00.5]", 6), "a result with 00.5 is not passed on");
         ok(dialect_valid_json("[0.5, \"\xc3\xa9\"]", 11), "a result of JSON in UTF-8 is passed on");
 
+        /* outcome: a script can forge the runner's frame on fd 4; a header of
+         * raw bytes that are not UTF-8 went into /execute's "error" */
+        char forged[] = "{\"error\": \"\xff\xfe\"}";
+        struct sb_outcome o = { .status = SB_ERROR, .header = forged, .pending_fd = -1 };
+        struct json_object *h = dialect_header(&o);
+        ok(h == NULL, "a forged header that is not UTF-8 is no header");
+        json_object_put(h);
+        struct job_request req = { .timeout_s = 1, .memory_mb = 64 };
+        struct http_response resp;
+        response_init(&resp);
+        respond_execute(&req, &o, &resp);
+        size_t len;
+        const char *text = response_text(&resp, &len);
+        ok(resp.status == 400 && utf8_valid_prefix(text, len) == len, "/execute answers it in UTF-8: %s", text);
+        response_free(&resp);
+
+        /* outcome: /run's error is the runner's text cut to 255 bytes, and
+         * sys.exit("é" * 200) cut it inside a character */
+        char header[1024] = "{\"error\": \"SystemExit with status x";
+        for (int i = 0; i < 200; i++)
+                strcat(header, "\\u00e9");
+        strcat(header, "\"}");
+        o.header = header;
+        response_init(&resp);
+        respond_run(&req, &o, &resp);
+        text = response_text(&resp, &len);
+        ok(resp.status == 200 && utf8_valid_prefix(text, len) == len, "/run cuts a long error on a character");
+        response_free(&resp);
+
         /* validate-invoke with tight settings: /invoke's own defaults (10 s,
          * 256 MB) went past max_timeout_s and max_memory_mb */
         struct config small = cfg;
