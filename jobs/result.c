@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dialects.h"
+#include "strict_json.h"
 
 static const char *signal_name(int sig)
 {

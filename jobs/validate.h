@@ -48,12 +48,6 @@ struct request_rules {
 double request_default_timeout(const struct request_rules *rules, const struct config *c);
 unsigned request_default_memory(const struct request_rules *rules, const struct config *c);
 
-/* Where JSON text that json-c's strict mode accepted breaks RFC 8259 after
- * all, or len when it does not: json-c still takes numbers such as 00.5,
- * -01, 1. and 1.e5, the words NaN and Infinity, and raw control characters
- * inside strings.  Checks the tokens only: call it after json-c. */
-size_t json_strict_prefix(const char *text, size_t len);
-
 /* Parse a JSON object strictly (RFC 8259 and RFC 3629 UTF-8, one value,
  * nothing after). */
 struct json_object *parse_json_body(const char *body, size_t len, struct request_error *e);

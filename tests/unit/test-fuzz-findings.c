@@ -6,6 +6,7 @@
 #include "common/cleanup.h"
 #include "jobs/dialects.h"
 #include "jobs/response.h"
+#include "jobs/strict_json.h"
 #include "tap.h"
 
 static struct config cfg;
