@@ -67,7 +67,7 @@ STACK = os.path.join(SRC_DIR, "dev", "stack")
 HOSTILE = os.path.join(SRC_DIR, "tests", "hostile", "scripts")
 JSON_CT = "application/json; charset=utf-8"
 SANITIZER_RE = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ")
-SERVICE_COMMS = ("sandrun-fcgi", "sandrun-superv", "sandrun-zygote")
+SERVICE_COMMS = ("sandrun-fcgi", "sandrun-superv", "sandrun-zygote", "sandrun-spawn")   # spawn: cold mode
 
 
 def hostile(category, name):
