@@ -33,7 +33,7 @@ processes of the job uids (--job-uid-base .. +99, distinct from the suites'
 200000 so that parallel runs on one host never meet), the namespaces the
 service's processes hold (their /proc/PID/ns links and namespace fds; net
 namespaces counted apart), the fds and RSS of sandrun-fcgi, its supervisor
-and its zygote, and, around the whole run, the host's mounts and /tmp.
+and its zygote (the spawner in cold mode), and, around the whole run, the host's mounts and /tmp.
 The host-wide mounts and /tmp entries are also changed by whatever else
 runs on the host: by default only what is the soak's own counts (mounts
 naming its state dir, /tmp entries owned by a job uid), the rest is shown;
