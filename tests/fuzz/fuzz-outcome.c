@@ -3,7 +3,7 @@
  * script can forge since it may write to the same fd; the job's stdout
  * and stderr; and init's report of how the runner ended (struct
  * sb_job_reply: wait status, deadline, OOM kill, a foreign system call,
- * usage).  The frame is parsed and the ending classified as the caller's
+ * output stopped at the caller's word, usage).  The frame is parsed and the ending classified as the caller's
  * side of a job does it, then each dialect's respond_* makes the answer:
  * it must be strict JSON in valid UTF-8, with the status the dialect
  * promises (/execute 200 or 400, /run 200, /invoke 200 or its 400).
@@ -27,6 +27,7 @@
 static void fill(struct sb_buf *b, const uint8_t *p, size_t n, size_t cap, bool more)
 {
         b->cap = cap;
+        b->total = n + (more ? 4096 : 0);
         b->truncated = more || n > cap;
         b->len = n > cap ? cap : n;
         b->eof = true;
@@ -66,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 how.wstatus = 0x7f | st << 8;           /* stopped: neither exited nor signalled */
         how.timed_out = (flags >> 3) & 1;
         how.oom_killed = (flags >> 4) & 1;
+        how.output_stopped = (flags >> 6) & 1;   /* init ended it at the caller's word */
         uint8_t arch = fuzz_u8(&in);
         how.forbidden_arch = arches[arch & 3];
         how.forbidden_nr = (int32_t) ((arch >> 2) * 7) | ((arch & 0x80) ? 0x40000000 : 0);
@@ -95,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct sb_outcome o;
         memset(&o, 0, sizeof(o));
         o.pending_fd = -1;
+        o.output_drain_limit = UINT64_C(64) << 20;
         fill(&o.out, out_p, out_n, spec.max_stdout_bytes, false);
         fill(&o.err, err_p, err_n, spec.max_stderr_bytes, false);
         /* the result channel's cap leaves room for the header; bit 5 says
