@@ -3,15 +3,17 @@
  * script can forge since it may write to the same fd; the job's stdout
  * and stderr; and init's report of how the runner ended (struct
  * sb_job_reply: wait status, deadline, OOM kill, a foreign system call,
- * output stopped at the caller's word, usage).  The frame is parsed and the ending classified as the caller's
- * side of a job does it, then each dialect's respond_* makes the answer:
- * it must be strict JSON in valid UTF-8, with the status the dialect
- * promises (/execute 200 or 400, /run 200, /invoke 200 or its 400).
+ * output stopped at the caller's word, usage).  The frame is parsed and
+ * the ending classified as the caller's side of a job does it, then each
+ * dialect's respond_* makes the answer: it must be strict JSON in valid
+ * UTF-8, with the status the dialect promises (/execute 200 or 400, /run
+ * 200, /invoke 200 or its 400).
+ *
  * The frame parser and the classifier are sandbox/outcome.c's
  * (sb_frame_parse, sb_outcome_classify), pure; the respond functions are
  * jobs/dialect_*.c's.
  *
- * The input: 16 bytes of settings and init's report, two 2-byte lengths,
+ * The input: 14 bytes of settings and init's report, two 2-byte lengths,
  * then stdout, stderr and the result channel's bytes. */
 #include <signal.h>
 #include <sys/wait.h>
