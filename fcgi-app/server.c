@@ -10,6 +10,7 @@
 #include "jobs/dialects.h"
 #include "jobs/log.h"
 #include "jobs/metrics.h"
+#include "params.h"
 #include "server.h"
 
 static const char *param(FCGX_Request *rq, const char *name)
@@ -43,23 +44,6 @@ static void send_response(FCGX_Request *rq, struct http_response *resp)
         FCGX_PutStr(head, n, rq->out);
         FCGX_PutStr(text, (int) len, rq->out);
         FCGX_PutS("\n", rq->out);
-}
-
-/* The request id is nginx's $request_id: 32 hex digits.  Anything else is
- * not echoed, so a header can never be injected through it. */
-static void clean_request_id(const char *in, char *out, size_t size)
-{
-        size_t n = 0;
-        for (; in[n] && n + 1 < size && n < 64; n++) {
-                char ch = in[n];
-                if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '-' ||
-                      ch == '_'))
-                        break;
-        }
-        if (in[n] != 0)
-                n = 0;
-        memcpy(out, in, n);
-        out[n] = 0;
 }
 
 static char *read_body(FCGX_Request *rq, size_t len)

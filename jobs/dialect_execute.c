@@ -5,7 +5,7 @@
 
 void respond_execute(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp)
 {
-        struct json_object *header = o->header ? json_tokener_parse(o->header) : NULL;
+        struct json_object *header = dialect_header(o);
         struct json_object *b = json_object_new_object();
         enum sb_status status = o->status;
         if (status == SB_SUCCESS && !dialect_valid_json(o->result_json, o->result_json_len))

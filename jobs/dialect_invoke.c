@@ -8,7 +8,7 @@
 
 void respond_invoke(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp)
 {
-        struct json_object *header = o->header ? json_tokener_parse(o->header) : NULL;
+        struct json_object *header = dialect_header(o);
         struct json_object *msg = dialect_header_string(header, "error");
         struct json_object *client_error;
         if (header && json_object_object_get_ex(header, "client_error", &client_error) &&

@@ -2,12 +2,13 @@
  * executed request is 200 with a status of success, error, timeout or
  * memory_exceeded (refusals are 422 with a "detail" list: dialects.c). */
 #include <stdio.h>
+#include <string.h>
 
 #include "dialects.h"
 
 void respond_run(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp)
 {
-        struct json_object *header = o->header ? json_tokener_parse(o->header) : NULL;
+        struct json_object *header = dialect_header(o);
         struct json_object *msg = dialect_header_string(header, "error");
         /* the code runners' four statuses: every other ending is an error */
         enum sb_status status = o->status;
@@ -23,9 +24,14 @@ void respond_run(const struct job_request *req, const struct sb_outcome *o, stru
                 break;
         default:
                 status = SB_ERROR;
-                if (msg && !o->output_stopped)
-                        snprintf(text, sizeof(text), "%s", json_object_get_string(msg));
-                else
+                if (msg && !o->output_stopped) {
+                        /* short, but the script's words (SystemExit's): cut
+                         * on a character, or the answer is not UTF-8 */
+                        const char *m = json_object_get_string(msg);
+                        size_t n = utf8_cut(m, strlen(m), sizeof(text) - 1);
+                        memcpy(text, m, n);
+                        text[n] = 0;
+                } else
                         outcome_error_text(o, req->timeout_s, req->memory_mb, "the code", text, sizeof(text));
         }
 

@@ -42,6 +42,10 @@ void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned m
                         char *buf, size_t size);
 /* Is text (NUL-terminated at len) exactly one JSON value? */
 bool dialect_valid_json(const char *text, size_t len);
+/* The runner's header as JSON, or NULL when there is none or it is not
+ * strict JSON in valid UTF-8 (a script can forge the frame: its strings
+ * go into the answer).  The caller puts it. */
+struct json_object *dialect_header(const struct sb_outcome *o);
 /* A string field of the runner's header, or NULL. */
 struct json_object *dialect_header_string(struct json_object *header, const char *key);
 

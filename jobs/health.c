@@ -10,15 +10,13 @@ static struct json_object *dialect_defaults(const struct config *c)
         struct json_object *all = json_object_new_object();
         for (size_t i = 0; i < n_dialects; i++) {
                 const struct request_rules *r = &dialects[i].rules;
-                double t = r->default_timeout_s > 0 ? r->default_timeout_s : c->default_timeout_s;
+                double t = request_default_timeout(r, c);
                 char num[32];
                 snprintf(num, sizeof(num), "%g", t);
                 struct json_object *d = json_object_new_object();
                 json_object_object_add(d, "code_field", json_object_new_string(r->code_field));
                 json_object_object_add(d, "default_timeout_s", json_object_new_double_s(t, num));
-                json_object_object_add(d, "default_memory_mb",
-                                       json_object_new_int64(r->default_memory_mb ? r->default_memory_mb
-                                                                                  : c->default_memory_mb));
+                json_object_object_add(d, "default_memory_mb", json_object_new_int64(request_default_memory(r, c)));
                 if (r->is_invoke)
                         json_object_object_add(d, "default_handler", json_object_new_string(r->default_handler));
                 json_object_object_add(all, endpoint_path(dialects[i].endpoint), d);

@@ -80,6 +80,25 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         return len;
 }
 
+size_t utf8_valid_prefix(const char *data, size_t len)
+{
+        const unsigned char *s = (const unsigned char *) data;
+        size_t i = 0, k;
+        while (i < len && (k = utf8_seq(s + i, len - i)) > 0)
+                i += k;
+        return i;
+}
+
+size_t utf8_cut(const char *text, size_t len, size_t max)
+{
+        if (len <= max)
+                return len;
+        /* back off continuation bytes to the first byte of a character */
+        while (max > 0 && ((unsigned char) text[max] & 0xc0) == 0x80)
+                max--;
+        return max;
+}
+
 struct json_object *json_text(const char *data, size_t len)
 {
         if (!data)

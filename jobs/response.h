@@ -37,6 +37,15 @@ void response_error(struct http_response *r, int status, const char *msg);
 const char *response_text(struct http_response *r, size_t *len);
 const char *http_reason(int status);
 
+/* How many bytes from the start of data are valid UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF): len when all are.
+ * json-c's JSON_TOKENER_VALIDATE_UTF8 checks the shape of the sequences
+ * only, and lets all three through. */
+size_t utf8_valid_prefix(const char *data, size_t len);
+/* The longest n <= max at which valid UTF-8 text of len bytes can be cut
+ * without splitting a character. */
+size_t utf8_cut(const char *text, size_t len, size_t max);
+
 /* A JSON string from bytes that may not be UTF-8: bad sequences become U+FFFD,
  * so the response is always valid JSON. */
 struct json_object *json_text(const char *data, size_t len);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dialects.h"
+#include "strict_json.h"
 
 static const char *signal_name(int sig)
 {
@@ -72,11 +73,26 @@ bool dialect_valid_json(const char *text, size_t len)
         /* the text is NUL-terminated: include the NUL so a bare literal or
          * number at the very end is complete rather than "continue" */
         struct json_object *v = json_tokener_parse_ex(tok, text, (int) len + 1);
+        /* utf8_valid_prefix: json-c's own check lets overlong forms,
+         * surrogates and code points above U+10FFFF through */
         bool ok = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) >= len &&
-                  strlen(text) == len && strings_without_controls(text, len) && numbers_finite(v);
+                  strlen(text) == len && strings_without_controls(text, len) && numbers_finite(v) &&
+                  utf8_valid_prefix(text, len) == len && json_strict_prefix(text, len) == len;
         json_object_put(v);
         json_tokener_free(tok);
         return ok;
+}
+
+struct json_object *dialect_header(const struct sb_outcome *o)
+{
+        if (!o->header || !dialect_valid_json(o->header, strlen(o->header)))
+                return NULL;
+        struct json_object *h = json_tokener_parse(o->header);
+        if (h && !json_object_is_type(h, json_type_object)) {
+                json_object_put(h);
+                return NULL;
+        }
+        return h;
 }
 
 /* The runner's header is JSON it wrote; take one string field from it. */

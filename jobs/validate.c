@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "response.h"
+#include "strict_json.h"
 #include "validate.h"
 
 static int fail(struct request_error *e, int status, const char *field, const char *fmt, ...)
@@ -16,7 +18,10 @@ static int fail(struct request_error *e, int status, const char *field, const ch
         vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
         va_end(ap);
         e->http_status = status;
-        snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+        /* the field may be the client's key: never cut inside a character */
+        size_t n = field ? utf8_cut(field, strlen(field), sizeof(e->field) - 1) : 0;
+        memcpy(e->field, field ? field : "", n);
+        e->field[n] = 0;
         return -EINVAL;
 }
 
@@ -70,6 +75,23 @@ struct json_object *parse_json_body(const char *body, size_t len, struct request
         if (end != len) {
                 json_object_put(root);
                 fail(e, 400, NULL, "invalid JSON: unexpected data after the value at byte %zu", end);
+                return NULL;
+        }
+        /* json-c checked the shape of each sequence; overlong forms,
+         * surrogates and code points above U+10FFFF are not UTF-8 either, and
+         * would reach the answer wherever a string is echoed */
+        size_t valid = utf8_valid_prefix(body, len);
+        if (valid != len) {
+                json_object_put(root);
+                fail(e, 400, NULL, "invalid JSON: invalid UTF-8 at byte %zu", valid);
+                return NULL;
+        }
+        /* json-c's strict mode lets a few non-JSON tokens through: they
+         * would reach the runner as they are (an /invoke event) */
+        if ((valid = json_strict_prefix(body, len)) != len) {
+                json_object_put(root);
+                fail(e, 400, NULL, "invalid JSON: a number, word or control character JSON does not allow at byte %zu",
+                     valid);
                 return NULL;
         }
         if (!json_object_is_type(root, json_type_object)) {
@@ -226,7 +248,7 @@ static int unknown_field(const struct request_rules *d, const char *key, struct 
 {
         if (d->pydantic)
                 return fail(e, 422, key, "Extra inputs are not permitted");
-        return fail(e, 400, key, "unknown field '%.64s': allowed are %s", key,
+        return fail(e, 400, key, "unknown field '%.*s': allowed are %s", (int) utf8_cut(key, strlen(key), 64), key,
                     d->is_invoke ? "version, handler, code, event, context, timeout, memory_limit"
                                  : "script, timeout, memory_limit, stdin");
 }
@@ -258,6 +280,21 @@ static void invoke_payload(struct job_request *r, struct json_object *event, str
         snprintf(r->module, sizeof(r->module), "%.*s", (int) (dot - r->handler), r->handler);
 }
 
+double request_default_timeout(const struct request_rules *d, const struct config *c)
+{
+        /* a dialect's own default never goes past the operator's limit */
+        double t = d->default_timeout_s > 0 ? d->default_timeout_s : c->default_timeout_s;
+        return t > c->max_timeout_s ? c->max_timeout_s : t;
+}
+
+unsigned request_default_memory(const struct request_rules *d, const struct config *c)
+{
+        unsigned m = d->default_memory_mb > 0 ? d->default_memory_mb : c->default_memory_mb;
+        if (m > c->max_memory_mb)
+                m = c->max_memory_mb;
+        return m < c->min_memory_mb ? c->min_memory_mb : m;
+}
+
 int validate_request(const struct request_rules *d, const struct config *c, const char *body, size_t len,
                      struct job_request *r, struct request_error *e)
 {
@@ -266,8 +303,8 @@ int validate_request(const struct request_rules *d, const struct config *c, cons
         int k;
 
         memset(r, 0, sizeof(*r));
-        r->timeout_s = d->default_timeout_s > 0 ? d->default_timeout_s : c->default_timeout_s;
-        r->memory_mb = d->default_memory_mb > 0 ? d->default_memory_mb : c->default_memory_mb;
+        r->timeout_s = request_default_timeout(d, c);
+        r->memory_mb = request_default_memory(d, c);
         if (d->is_invoke)
                 snprintf(r->handler, sizeof(r->handler), "%s", d->default_handler);
         if (!(r->root = parse_json_body(body, len, e))) {

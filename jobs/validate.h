@@ -42,7 +42,14 @@ struct request_rules {
         const char *default_handler;  /* /invoke */
 };
 
-/* Parse a JSON object strictly (UTF-8 validated, one value, nothing after). */
+/* The timeout and memory limit a request of this dialect gets when it
+ * names none: the dialect's own default (/invoke: 10 s, 256 MB) or the
+ * config's, always within the config's limits. */
+double request_default_timeout(const struct request_rules *rules, const struct config *c);
+unsigned request_default_memory(const struct request_rules *rules, const struct config *c);
+
+/* Parse a JSON object strictly (RFC 8259 and RFC 3629 UTF-8, one value,
+ * nothing after). */
 struct json_object *parse_json_body(const char *body, size_t len, struct request_error *e);
 /* 0, or -EINVAL with e filled.  Free r with job_request_free either way. */
 int validate_request(const struct request_rules *rules, const struct config *c, const char *body, size_t len,
