@@ -253,3 +253,68 @@ def test_dev_stack_enforces_the_documented_rate_limit():
             assert r.headers.get("Retry-After"), r
         time.sleep(2.5)                                 # the bucket refills at 10/s
         assert st.execute(HELLO).status == 200
+
+
+def test_dev_run_starts_the_service_again_after_its_supervisor_dies(tmp_path):
+    """What systemd's Restart= does for the shipped unit, dev/run does on a
+    development machine: the supervisor's death ends sandrun-fcgi (it cannot
+    start a root process again), and dev/run starts the stack anew.  The
+    time from the kill to the next 200 is printed for the operations notes."""
+    import subprocess
+    import urllib.request
+    from stack import SRC_DIR, free_port
+    port, key = free_port(), secrets.token_hex(8)
+    import pathlib
+    import shutil
+    import tempfile
+    # nginx's workers (www-data) must reach it: not under pytest's tmp_path
+    state = pathlib.Path(tempfile.mkdtemp(prefix="sandrun-devrun-", dir="/tmp"))
+    os.chmod(state, 0o755)
+    env = dict(os.environ, SANDRUN_STATE_DIR=str(state), SANDRUN_HTTP_PORT=str(port), SANDRUN_API_KEY=key,
+               SANDRUN_RATE_LIMITS="off")
+    if JOB_UID_BASE != 200000:
+        env["SANDRUN_EXTRA_ARGS"] = (env.get("SANDRUN_EXTRA_ARGS", "") + f" --job_uid_base {JOB_UID_BASE}").strip()
+    log = open(tmp_path / "dev-run.log", "wb")
+    run = subprocess.Popen([os.path.join(SRC_DIR, "dev", "run")], env=env, stdout=log, stderr=subprocess.STDOUT,
+                           start_new_session=True)
+
+    def hello():
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/execute", method="POST",
+            data=json.dumps({"script": "def main():\n    return 42\n"}).encode(),
+            headers={"Content-Type": "application/json", "X-API-Key": key})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def wait(pred, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and run.poll() is None:
+            if pred():
+                return True
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert wait(hello, 120), (tmp_path / "dev-run.log").read_text(errors="replace")[-2000:]
+        app = int((state / "sandrun.pid").read_text())
+        sup = [p for p, comm in children(app) if comm == "sandrun-superv"]
+        assert len(sup) == 1, children(app)
+        t0 = time.monotonic()
+        os.kill(sup[0], signal.SIGKILL)
+        assert wait(lambda: "starting it again" in (tmp_path / "dev-run.log").read_text(errors="replace"), 30)
+        assert wait(hello, 30), (tmp_path / "dev-run.log").read_text(errors="replace")[-2000:]
+        took = time.monotonic() - t0
+        print(f"recovery after the supervisor's death under dev/run: {took:.1f} s")
+        assert took < 10, took
+    finally:
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+        log.close()
+        shutil.rmtree(state, ignore_errors=True)
