@@ -223,6 +223,9 @@ def _job_like_tmp_entry(name, token):
         return None        # the state dir of a stack (ours or a parallel suite's)
     if name.startswith("sandrun-edge-app-"):
         return None        # the log of an edge suite's own sandrun-fcgi
+    if st.st_uid == 0:
+        return None        # no job and no job's init is root: a harness's own
+                           # (a stack's state, tests/vm's scratch, a browser profile)
     if "sandrun" in name or "job" in name.lower():
         return why
     return None
