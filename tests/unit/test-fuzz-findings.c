@@ -109,7 +109,7 @@ int main(void)
 
         /* outcome: /run's error is the runner's text cut to 255 bytes, and
          * sys.exit("é" * 200) cut it inside a character */
-        char header[1024] = "{\"error\": \"SystemExit with status x";
+        char header[2048] = "{\"error\": \"SystemExit with status x";   /* 200 x 6 bytes and the rest */
         for (int i = 0; i < 200; i++)
                 strcat(header, "\\u00e9");
         strcat(header, "\"}");
