@@ -50,7 +50,7 @@ const struct setting config_settings[] = {
         S(job_uid_base, SET_UINT, "200000", 1000, 4000000000.0, "uid of slot 0's jobs; slot N runs as base + N"),
         S(job_gid, SET_UINT, "200000", 1000, 4000000000.0, "gid of every job"),
         S(tmp_size_mb, SET_UINT, "64", 1, 1 << 20, "size of a job's private /tmp (and /dev/shm)"),
-        S(max_processes, SET_UINT, "64", 1, 1 << 20, "processes and threads of one job"),
+        S(max_processes, SET_UINT, "128", 1, 1 << 20, "processes and threads of one job"),
         S(max_open_files, SET_UINT, "256", 16, 1 << 20, "open files of one job process"),
         S(max_file_size_mb, SET_UINT, "64", 1, 1 << 20, "largest file a job may write"),
         S(python, SET_STR, SANDRUN_PYTHON, 0, 0, "Python interpreter run in the sandbox (must live under /usr)"),

@@ -52,6 +52,10 @@ void dialect_health(struct service *s, struct http_response *resp)
         /* "v2" or "v1": jobs run in memory and pids cgroups of that version;
          * "none": the rlimits alone (the start-up log says why) */
         json_object_object_add(b, "cgroup", json_object_new_string(sb_cgroup_name(&s->policy)));
+        /* what holds a job to its memory_limit: its memory cgroup, or
+         * RLIMIT_AS alone on a host without one (docs/security.md) */
+        json_object_object_add(b, "memory_limit_by",
+                               json_object_new_string(s->policy.cgroup != SB_CGROUP_NONE ? "cgroup" : "address_space"));
 
         struct json_object *lim = json_object_new_object();
         const struct config *c = &s->cfg;

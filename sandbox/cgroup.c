@@ -51,7 +51,7 @@
 #include "cgroup.h"
 #include "cgroup_ops.h"
 
-/* room the kernel needs beside what the rlimits already bound */
+/* room the kernel needs beside the job's own pages (page tables, socket buffers) */
 #define KERNEL_SLACK_BYTES (16ull << 20)
 
 /* Is WORD one of the words of LIST, separated by any of SEPS? */
@@ -239,9 +239,10 @@ int sb_cgroup_limit(const struct sb_plan *p, struct sb_runtime *rt, unsigned slo
         char max[24];
         if (!ops(p))
                 return 0;
-        /* what the rlimits allow one process, /tmp's pages, and the kernel's
-         * share: for the whole job, however many processes it makes */
-        uint64_t bytes = memory_bytes + p->tmp_bytes + KERNEL_SLACK_BYTES;
+        /* the request's limit for the whole job, however many processes
+         * it makes, its files in /tmp (memory too) included, and the
+         * kernel's share */
+        uint64_t bytes = memory_bytes + KERNEL_SLACK_BYTES;
         /* most requests ask the same limit as the slot's last one */
         if (rt->memory_limit[slot] == bytes)
                 return 0;

@@ -5,6 +5,9 @@
  * already loaded) share every step. */
 #include "enter.h"
 
+#define SB_STR_(x) #x
+#define SB_STR(x) SB_STR_(x)
+
 char *const sb_job_environ[] = {
         "PATH=/usr/bin:/bin",
         "HOME=/tmp",
@@ -18,6 +21,10 @@ char *const sb_job_environ[] = {
         "OPENBLAS_NUM_THREADS=1",
         "MKL_NUM_THREADS=1",
         "NUMEXPR_NUM_THREADS=1",
+        /* One malloc arena: glibc gives each new thread up to 8 x CPUs
+         * arenas of 64 MB of address space each, which RLIMIT_AS counts as
+         * memory; with one, a thread costs its stack alone (docs/security.md). */
+        "GLIBC_TUNABLES=glibc.malloc.arena_max=" SB_STR(SB_JOB_MALLOC_ARENAS),
         "MPLBACKEND=Agg",
         "MPLCONFIGDIR=/tmp/.matplotlib",
         NULL,

@@ -42,6 +42,12 @@ int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);
 int sb_die_with_spawner(struct sb_error *err);
 /* step5_limits.c */
 int sb_limits_apply(const struct sb_plan *p, const struct sb_job_limits *lim, struct sb_error *err);
+/* A job's RLIMIT_AS: its memory limit on top of what it starts with mapped
+ * (as_base), where that is the bound; a backstop where a memory cgroup is. */
+uint64_t sb_limits_address_space(const struct sb_plan *p, uint64_t memory_bytes, uint64_t as_base);
+/* Room the backstop leaves beyond the memory limit: reservations that are
+ * not memory (thread stacks, libraries mapped by imports). */
+#define SB_AS_BACKSTOP_BYTES (1ull << 30)
 /* step6_seccomp.c: compiled at start-up, loaded last; returns the
  * notification listener fd */
 int sb_seccomp_compile(struct sb_plan *p, struct sb_error *err);
@@ -49,3 +55,6 @@ int sb_seccomp_load(const struct sb_plan *p, struct sb_error *err);
 
 /* The environment a job gets: an explicit allow-list, nothing inherited. */
 extern char *const sb_job_environ[];
+/* malloc arenas of a job's process (its GLIBC_TUNABLES, and mallopt in a
+ * warm job): each arena past the first reserves 64 MB of address space. */
+#define SB_JOB_MALLOC_ARENAS 1

@@ -62,7 +62,8 @@ static void runner_main(void *arg)
         /* the reply socket stays open only until exec succeeds */
         fcntl(SB_FD_REPLY, F_SETFD, FD_CLOEXEC);
         snprintf(max_result, sizeof(max_result), "%llu", (unsigned long long) a->max_result_bytes);
-        char *const argv[] = { "python3", "-I", "-B", SB_ROOT_RUNNER, (char *) dialect_name(a->dialect),
+        /* -X utf8: as the warm zygote's interpreter (zygote.c) */
+        char *const argv[] = { "python3", "-I", "-B", "-X", "utf8", SB_ROOT_RUNNER, (char *) dialect_name(a->dialect),
                                max_result, (char *) a->handler, NULL };
         execve(a->p->python, argv, sb_job_environ);
         sb_fail(&err, errno, "execve %s", a->p->python);
@@ -139,7 +140,7 @@ int sb_job_first_main(void *arg)
                 .slot = req->slot,
                 /* warm: the interpreter and its libraries are already mapped;
                  * the job's limit is on top of them */
-                .memory_bytes = req->memory_bytes + a->as_base,
+                .memory_bytes = sb_limits_address_space(a->p, req->memory_bytes, a->as_base),
                 .cpu_seconds = req->cpu_seconds,
                 /* warm: pages shared with the zygote count only once the job
                  * writes them (a few MB: 2.5 for hello, 11 for a pandas

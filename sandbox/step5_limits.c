@@ -1,5 +1,8 @@
-/* Step 5: rlimits.  RLIMIT_AS bounds memory (numpy and pandas with one BLAS
- * thread reserve little more than they use, see docs/security.md);
+/* Step 5: rlimits.  Where the job has a memory cgroup, that is its memory
+ * limit, for all its processes together, and RLIMIT_AS only a backstop: it
+ * counts address space, which threads and imports reserve without using.
+ * Without one, RLIMIT_AS is the limit (one malloc arena and 4 MB thread
+ * stacks keep reservations small; see docs/security.md, Memory);
  * RLIMIT_CPU is CPU time, the wall clock is kept by the spawner;
  * RLIMIT_NPROC counts per uid on the whole host, which is why every slot has
  * its own uid. */
@@ -34,4 +37,13 @@ int sb_limits_apply(const struct sb_plan *p, const struct sb_job_limits *lim, st
             (r = set1(RLIMIT_RTPRIO, "RTPRIO", 0, 0, err)) < 0)
                 return r;
         return 0;
+}
+
+uint64_t sb_limits_address_space(const struct sb_plan *p, uint64_t memory_bytes, uint64_t as_base)
+{
+        /* the cgroup does the limiting: a single absurd allocation still
+         * fails at once, as MemoryError, rather than at the OOM killer */
+        if (p->cgroup != SB_CGROUP_NONE)
+                return as_base + memory_bytes + SB_AS_BACKSTOP_BYTES;
+        return as_base + memory_bytes;
 }

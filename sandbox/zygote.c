@@ -2,6 +2,7 @@
 #include <Python.h>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -81,6 +82,17 @@ static int start_python(const struct sb_plan *p, struct sb_error *err)
                 return sb_fail(err, errno, "zygote: make / private");
         if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777") < 0)
                 return sb_fail(err, errno, "zygote: private /tmp");
+
+        /* UTF-8 for files, file names and the standard streams, as a cold
+         * job's python3 -X utf8 has: an isolated pre-configuration leaves the
+         * C locale alone, whose encoding is ASCII, whatever LC_ALL says. */
+        PyPreConfig pre;
+        PyPreConfig_InitIsolatedConfig(&pre);
+        pre.utf8_mode = 1;
+        st = Py_PreInitialize(&pre);
+        if (PyStatus_Exception(st))
+                return sb_failx(err, EIO, "Python pre-initialisation failed: %s",
+                                st.err_msg ? st.err_msg : "unknown");
 
         PyConfig_InitIsolatedConfig(&config);
         config.write_bytecode = 0;
@@ -231,6 +243,11 @@ void sb_zygote_after_fork_parent(void)
 void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler)
 {
         PyOS_AfterFork_Child();
+        /* The job's GLIBC_TUNABLES (enter.c) came too late for the zygote's
+         * malloc, which read its tunables when the zygote started: the same
+         * setting, now.  It takes effect since the single-threaded zygote
+         * never made a second arena. */
+        mallopt(M_ARENA_MAX, SB_JOB_MALLOC_ARENAS);
         /* what python3 itself sets up, since the sandbox reset every signal */
         signal(SIGPIPE, SIG_IGN);
         signal(SIGXFSZ, SIG_IGN);

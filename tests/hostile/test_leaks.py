@@ -108,7 +108,9 @@ def test_hostname_and_environment(stack, unharmed):
         assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER", "LOGNAME",
                             "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                             "NUMEXPR_NUM_THREADS", "MPLBACKEND", "MPLCONFIGDIR", "PYTHONHASHSEED",
-                            "PYTHONDONTWRITEBYTECODE", "TZ", "TERM"}, sorted(env)
+                            "PYTHONDONTWRITEBYTECODE", "TZ", "TERM", "GLIBC_TUNABLES"}, sorted(env)
+        # the one tunable the sandbox sets (docs/security.md, Memory)
+        assert env.get("GLIBC_TUNABLES", "glibc.malloc.arena_max=1") == "glibc.malloc.arena_max=1", env
         blob = repr(env)
         assert stack.key not in blob and stack.state_dir not in blob, env
         for k, v in os.environ.items():   # nothing of the host's environment

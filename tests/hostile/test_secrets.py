@@ -15,7 +15,8 @@ ALLOWED_TOP = {"/tmp", "/proc", "/dev", "/sandrun", "/etc", "/usr",
                "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
 JOB_ENV = {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER", "LOGNAME", "OMP_NUM_THREADS",
            "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "MPLBACKEND",
-           "MPLCONFIGDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "TZ", "TERM"}
+           "MPLCONFIGDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "TZ", "TERM",
+           "GLIBC_TUNABLES"}
 ALLOWED_ETC = {"alternatives", "fonts", "group", "hostname", "hosts", "ld.so.cache", "localtime",
                "matplotlibrc", "nsswitch.conf", "passwd", "python3", "python3.11"}
 
