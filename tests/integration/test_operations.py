@@ -220,6 +220,10 @@ def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
     r = results[0]
     assert r.status == 503 and r.headers.get("Retry-After"), r
     assert time.monotonic() - t0 < 5
+    # the log line is written once the answer is out: give it a moment
+    deadline = time.monotonic() + 5
+    while "init ended without its report" not in st.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "init ended without its report" in st.log()
     for _ in range(3):
         assert st.execute(HELLO).status == 200
