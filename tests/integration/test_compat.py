@@ -10,6 +10,8 @@ import json
 
 import pytest
 
+from thread_scripts import numpy_pool, threads_alive
+
 CORPUS = {
     # -- the issue's table ----------------------------------------------------
     "multiprocessing_pool": ("""
@@ -43,40 +45,8 @@ def main():
     back = pickle.loads(pickle.dumps(P(5)))
     return [type(back).__name__, back.v, type(back) is P]
 """, ["P", 5, True]),
-    "threads_64_alive": ("""
-import threading
-
-def main():
-    go = threading.Event()
-    started = threading.Semaphore(0)
-    def wait():
-        started.release()
-        go.wait()
-    ts = [threading.Thread(target=wait) for _ in range(64)]
-    for t in ts:
-        t.start()
-    for _ in ts:
-        started.acquire()
-    alive = sum(t.is_alive() for t in ts)
-    go.set()
-    for t in ts:
-        t.join()
-    return alive
-""", 64),
-    "numpy_thread_pool_16": ("""
-from concurrent.futures import ThreadPoolExecutor
-import threading
-import numpy as np
-
-def main():
-    barrier = threading.Barrier(16)
-    def work(i):
-        barrier.wait()            # all sixteen alive at once
-        a = np.ones((200, 200))
-        return float((a @ a).sum())
-    with ThreadPoolExecutor(16) as ex:
-        return sum(ex.map(work, range(16)))
-""", 16 * 200.0 ** 3),
+    "threads_64_alive": (threads_alive(64), 64),
+    "numpy_thread_pool_16": (numpy_pool(16, 16, 200), 16 * 200.0 ** 3),
     "numpy_bool_result": ("""
 import numpy as np
 
