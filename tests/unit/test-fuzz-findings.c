@@ -110,9 +110,10 @@ int main(void)
         /* outcome: /run's error is the runner's text cut to 255 bytes, and
          * sys.exit("é" * 200) cut it inside a character */
         char header[2048] = "{\"error\": \"SystemExit with status x";   /* 200 x 6 bytes and the rest */
+        size_t at = strlen(header);
         for (int i = 0; i < 200; i++)
-                strcat(header, "\\u00e9");
-        strcat(header, "\"}");
+                at += (size_t) snprintf(header + at, sizeof(header) - at, "\\u00e9");
+        snprintf(header + at, sizeof(header) - at, "\"}");
         o.header = header;
         response_init(&resp);
         respond_run(&req, &o, &resp);
