@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from thread_scripts import numpy_pool, threads_alive
+from thread_scripts import blas_pool_fields, numpy_pool, threads_alive
 
 CORPUS = {
     # -- the table ----------------------------------------------------
@@ -267,7 +267,8 @@ def main():
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_everyday_script(stack, name):
     script, want = CORPUS[name]
-    r = stack.execute(script.lstrip("\n"), http_timeout=120)
+    fields = blas_pool_fields(stack) if name == "numpy_thread_pool_16" else {}
+    r = stack.execute(script.lstrip("\n"), http_timeout=120, **fields)
     body = r.json
     assert r.status == 200 and body["status"] == "success", (name, {k: body.get(k) for k in
                                                                    ("status", "error", "stderr", "traceback")})

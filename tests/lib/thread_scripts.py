@@ -45,3 +45,20 @@ def main():
     with ThreadPoolExecutor({threads}) as ex:
         return sum(ex.map(work, range({tasks})))
 """
+
+
+# Without a memory cgroup, memory_limit bounds each process's address space.
+# OpenBLAS (when it is the BLAS numpy uses) reserves a buffer of address
+# space for every thread inside it at once, and when it cannot get one it
+# retries forever: a pool of BLAS threads then needs room for those buffers
+# (docs/security.md, Memory).  With a cgroup the default limit holds them.
+BLAS_POOL_MEMORY_MB_WITHOUT_CGROUP = 1536
+
+
+def blas_pool_fields(stack):
+    """The request fields a BLAS thread pool needs on this stack: none
+    where a cgroup limits memory, a memory_limit for the BLAS buffers where
+    the address space does."""
+    if stack.get("/health").json.get("memory_limit_by") == "cgroup":
+        return {}
+    return {"memory_limit": BLAS_POOL_MEMORY_MB_WITHOUT_CGROUP}
