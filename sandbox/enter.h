@@ -46,8 +46,10 @@ int sb_limits_apply(const struct sb_plan *p, const struct sb_job_limits *lim, st
  * (as_base), where that is the bound; a backstop where a memory cgroup is. */
 uint64_t sb_limits_address_space(const struct sb_plan *p, uint64_t memory_bytes, uint64_t as_base);
 /* Room the backstop leaves beyond the memory limit: reservations that are
- * not memory (thread stacks, libraries mapped by imports). */
-#define SB_AS_BACKSTOP_BYTES (1ull << 30)
+ * not memory (thread stacks, libraries mapped by imports, and OpenBLAS's
+ * buffers: about 70 MB of address space for every thread inside it at once,
+ * retried forever when refused, so sixteen BLAS threads need over 1 GiB). */
+#define SB_AS_BACKSTOP_BYTES (4ull << 30)
 /* step6_seccomp.c: compiled at start-up, loaded last; returns the
  * notification listener fd */
 int sb_seccomp_compile(struct sb_plan *p, struct sb_error *err);

@@ -52,7 +52,7 @@ def main():
 # space for every thread inside it at once, and when it cannot get one it
 # retries forever: a pool of BLAS threads then needs room for those buffers
 # (docs/security.md, Memory).  With a cgroup the default limit holds them.
-BLAS_POOL_MEMORY_MB_WITHOUT_CGROUP = 1536
+BLAS_POOL_MEMORY_MB_WITHOUT_CGROUP = 2048
 
 
 def blas_pool_fields(stack):

@@ -183,13 +183,18 @@ def _fork_bomb(rng):
     return "/execute", {"script": hostile("processes", "fork_bomb"), "timeout": 20}, None
 
 
+# the job's process cap, as /health says it (set before the load starts)
+MAX_PROCESSES = 128
+
+
 def _judge_fork_bomb(status, b, _):
     if status == 200:
         ev = b.get("result") or {}
         if b.get("status") != "success" or ev.get("error") != "EAGAIN":
             return f"200 without EAGAIN: {ev!r}"
-        # RLIMIT_NPROC 64 (+ init), as tests/hostile/test_processes.py
-        return None if ev.get("processes_visible", 999) <= 64 + 2 else f"{ev.get('processes_visible')} processes"
+        # RLIMIT_NPROC max_processes (+ init), as tests/hostile/test_processes.py
+        seen = ev.get("processes_visible", 999)
+        return None if seen <= MAX_PROCESSES + 2 else f"{seen} processes (cap {MAX_PROCESSES})"
     return _failed(status, b, ("timeout", "memory_exceeded", "killed"))
 
 
@@ -570,6 +575,8 @@ def main():
                         "; ".join(f"{k}: {why}" for k, why, _s, _b in warm.samples)))
         settle(app_pid, job_uid, None)
         before = service_snapshot(app_pid, job_uid)
+        global MAX_PROCESSES
+        MAX_PROCESSES = json.loads(health(port)[1])["limits"]["max_processes"]
 
         t0 = time.monotonic()
         deadline = t0 + args.seconds
