@@ -36,12 +36,9 @@ static void check_config(const struct config *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char *text = malloc(size + 1);
+        char *text = fuzz_cstring(data, size);
         if (!text)
                 return 0;
-        if (size)
-                memcpy(text, data, size);
-        text[size] = 0;
 
         /* as a file (config_load_file reads it whole, NUL-terminated) */
         struct config c;

@@ -10,12 +10,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         /* the result is NUL-terminated where the job's reader kept it */
-        char *text = malloc(size + 1);
+        char *text = fuzz_cstring(data, size);
         if (!text)
                 return 0;
-        if (size)
-                memcpy(text, data, size);
-        text[size] = 0;
 
         if (dialect_valid_json(text, size)) {
                 FUZZ_ASSERT(fuzz_utf8_valid(text, size), "passed on, not UTF-8: %.300s", text);

@@ -31,6 +31,20 @@
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0.  Written
  * apart from jobs/response.c's on purpose: a second opinion. */
+/* The input as a C string, as the parsers under test get theirs (a file or
+ * a job's output read whole and NUL-terminated); NULL when out of memory.
+ * The caller frees it. */
+static inline char *fuzz_cstring(const uint8_t *data, size_t size)
+{
+        char *text = malloc(size + 1);
+        if (!text)
+                return NULL;
+        if (size)
+                memcpy(text, data, size);
+        text[size] = 0;
+        return text;
+}
+
 static inline size_t fuzz_utf8_len(const unsigned char *s, size_t n)
 {
         if (s[0] < 0x80)
