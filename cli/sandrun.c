@@ -12,6 +12,7 @@
 
 #include "jobs/dialects.h"
 #include "common/cleanup.h"
+#include "files.h"
 
 #ifndef SANDRUN_SYSCONFDIR
 #define SANDRUN_SYSCONFDIR "/etc"
@@ -21,14 +22,18 @@
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: sandrun run SCRIPT.py [--timeout S] [--memory-limit MB] [--stdin FILE] [--config FILE]\n"
+                   "                   [--file PATH]... [--output-dir DIR]\n"
                    "       sandrun invoke MODULE.FUNCTION MODULE.py EVENT.json [--timeout S] [--memory-limit MB]\n"
-                   "                      [--config FILE]\n"
+                   "                      [--config FILE] [--file PATH]... [--output-dir DIR]\n"
                    "       sandrun --help | --version\n\n"
                    "run: runs SCRIPT.py (which defines main()) in the same sandbox as the service and\n"
                    "prints the POST /execute response body.\n"
                    "invoke: imports MODULE.py as MODULE, calls FUNCTION(event, context) with the event and\n"
                    "context of EVENT.json ({\"version\": \"v1\", \"event\": ..., \"context\": ...}) and prints\n"
                    "the POST /invoke response body.\n"
+                   "--file PATH puts a copy of PATH in the script's working directory (a relative path keeps\n"
+                   "its form, any other goes by its base name); --output-dir DIR writes the files the script\n"
+                   "left in output/ under DIR.\n"
                    "Exit status: 0 success, 1 the script failed, 2 usage error.\n");
 }
 
@@ -75,9 +80,10 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static int print_response(struct http_response *resp)
 {
-        size_t len;
-        const char *text = response_text(resp, &len);
-        fwrite(text, 1, len, stdout);
+        struct iovec v[3];
+        size_t n = response_pieces(resp, v);
+        for (size_t i = 0; i < n; i++)
+                fwrite(v[i].iov_base, 1, v[i].iov_len, stdout);
         fputc('\n', stdout);
         fflush(stdout);
         if (resp->ran)
@@ -90,7 +96,9 @@ static int print_response(struct http_response *resp)
 struct args {
         bool invoke;
         const char *positional[3];
-        const char *stdin_path, *timeout, *memory, *config_path;
+        const char *stdin_path, *timeout, *memory, *config_path, *output_dir;
+        char **files;                 /* --file, in order (room for argc) */
+        size_t n_files;
 };
 
 /* 0, or the exit status of a usage error (the message is printed). */
@@ -108,6 +116,11 @@ static int parse_args(int argc, char **argv, struct args *a)
                 else if (strcmp(argv[i], "--memory-limit") == 0) slot = &a->memory;
                 else if (strcmp(argv[i], "--stdin") == 0) slot = &a->stdin_path;
                 else if (strcmp(argv[i], "--config") == 0) slot = &a->config_path;
+                else if (strcmp(argv[i], "--output-dir") == 0) slot = &a->output_dir;
+                else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc) {
+                        a->files[a->n_files++] = argv[++i];
+                        continue;
+                }
                 else if (argv[i][0] == '-' && argv[i][1]) {
                         fprintf(stderr, "sandrun: unknown option '%s'\n", argv[i]);
                         return EXIT_USAGE;
@@ -192,7 +205,8 @@ static struct json_object *build_request(const struct args *a, const struct conf
         }
         const struct dialect *d = dialect_of(a->invoke ? EP_INVOKE : EP_EXECUTE);
         if (add_file(req, d->rules.code_field, a->invoke ? a->positional[1] : a->positional[0], c->max_body_bytes) ||
-            (a->stdin_path && add_file(req, "stdin", a->stdin_path, c->max_body_bytes)))
+            (a->stdin_path && add_file(req, "stdin", a->stdin_path, c->max_body_bytes)) ||
+            cli_add_files(req, a->files, a->n_files, c->max_files_in_bytes))
                 goto fail;
         if (a->timeout) {
                 double t;
@@ -217,7 +231,7 @@ fail:
 }
 
 /* One job on a service of one slot, through the dialect's own path. */
-static int run_one(struct service *service, const struct dialect *d, struct json_object *req)
+static int run_one(struct service *service, const struct dialect *d, struct json_object *req, const char *output_dir)
 {
         struct config *c = &service->cfg;
         struct sb_error err = { 0 };
@@ -240,6 +254,8 @@ static int run_one(struct service *service, const struct dialect *d, struct json
         if (resp.status >= 500 && resp.reason[0])
                 fprintf(stderr, "sandrun: %s\n", resp.reason);
         int rc = print_response(&resp);
+        if (output_dir && cli_write_outputs(&resp, output_dir) != 0 && rc == EXIT_OK)
+                rc = EXIT_FAILED;
         service_settle(&lease);
         response_free(&resp);
         service_stop(service);
@@ -264,6 +280,8 @@ int main(int argc, char **argv)
                 printf("sandrun %s\n", PACKAGE_VERSION);
                 return EXIT_OK;
         }
+        if (argc < 1 || !(a.files = calloc((size_t) argc, sizeof(*a.files))))
+                return EXIT_FAILED;
         if ((r = parse_args(argc, argv, &a)) != 0 || (r = load_config(&service.cfg, a.config_path)) != 0)
                 return r;
         struct json_object *req = build_request(&a, &service.cfg);
@@ -274,7 +292,8 @@ int main(int argc, char **argv)
                 json_object_put(req);
                 return EXIT_FAILED;
         }
-        r = run_one(&service, dialect_of(a.invoke ? EP_INVOKE : EP_EXECUTE), req);
+        r = run_one(&service, dialect_of(a.invoke ? EP_INVOKE : EP_EXECUTE), req, a.output_dir);
         json_object_put(req);
+        free(a.files);
         return r;
 }

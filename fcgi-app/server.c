@@ -23,10 +23,15 @@ static const char *param(FCGX_Request *rq, const char *name)
  * so the application does not repeat it. */
 static void send_response(FCGX_Request *rq, struct http_response *resp)
 {
-        size_t len;
-        const char *text = resp->text ? resp->text : response_text(resp, &len);
+        struct iovec v[3];
+        size_t n_pieces = 1, len = 0;
         if (resp->text)
-                len = resp->text_len > 0 ? resp->text_len - 1 : 0;   /* the trailing newline is added below */
+                /* the trailing newline is added below */
+                v[0] = (struct iovec) { .iov_base = resp->text, .iov_len = resp->text_len > 0 ? resp->text_len - 1 : 0 };
+        else
+                n_pieces = response_pieces(resp, v);
+        for (size_t i = 0; i < n_pieces; i++)
+                len += v[i].iov_len;
         char head[512];
         /* formatted here: libfcgi's own printf knows no %zu */
         int n = snprintf(head, sizeof(head),
@@ -42,7 +47,8 @@ static void send_response(FCGX_Request *rq, struct http_response *resp)
                 n += snprintf(head + n, sizeof(head) - (size_t) n, "Allow: %s\r\n", resp->allow);
         n += snprintf(head + n, sizeof(head) - (size_t) n, "\r\n");
         FCGX_PutStr(head, n, rq->out);
-        FCGX_PutStr(text, (int) len, rq->out);
+        for (size_t i = 0; i < n_pieces; i++)
+                FCGX_PutStr(v[i].iov_base, (int) v[i].iov_len, rq->out);
         FCGX_PutS("\n", rq->out);
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/cleanup.h"
 #include "dialects.h"
+#include "files.h"
 
 const struct dialect dialects[] = {
         {
@@ -92,6 +93,10 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
                 .max_stderr_bytes = s->cfg.max_stderr_bytes,
                 .max_result_bytes = s->cfg.max_result_bytes,
                 .max_output_drain_bytes = s->cfg.max_output_drain_bytes,
+                .files_in = req->files_in,
+                .files_in_len = req->files_in_len,
+                .max_files_out = s->cfg.max_files_out,
+                .max_files_out_bytes = s->cfg.max_files_out_bytes,
         };
         resp->timeout_s = req->timeout_s;
         resp->memory_mb = req->memory_mb;
@@ -141,6 +146,8 @@ void dialect_handle(const struct dialect *d, struct service *s, const char *body
         resp->cpu_ms = o.cpu_ms;
         resp->max_rss_kb = o.max_rss_kb;
         d->respond(&req, &o, resp);
+        /* every dialect's answer carries the files of output/ */
+        files_out_respond(&o.files, resp);
         metrics_execution(&s->metrics, resp->exec_status, o.duration_ms / 1000.0);
 out:
         sb_outcome_free(&o);

@@ -75,6 +75,10 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(lim, "max_output_drain_bytes",
                                json_object_new_int64((int64_t) c->max_output_drain_bytes));
         json_object_object_add(lim, "max_body_bytes", json_object_new_int64((int64_t) c->max_body_bytes));
+        json_object_object_add(lim, "max_files_in", json_object_new_int64(c->max_files_in));
+        json_object_object_add(lim, "max_files_in_bytes", json_object_new_int64((int64_t) c->max_files_in_bytes));
+        json_object_object_add(lim, "max_files_out", json_object_new_int64(c->max_files_out));
+        json_object_object_add(lim, "max_files_out_bytes", json_object_new_int64((int64_t) c->max_files_out_bytes));
         json_object_object_add(lim, "tmp_size_mb", json_object_new_int64(c->tmp_size_mb));
         json_object_object_add(lim, "max_processes", json_object_new_int64(c->max_processes));
         json_object_object_add(lim, "max_open_files", json_object_new_int64(c->max_open_files));

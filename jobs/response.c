@@ -18,10 +18,16 @@ void response_free(struct http_response *r)
         r->body = NULL;
         free(r->text);
         r->text = NULL;
+        free(r->tail);
+        r->tail = NULL;
 }
 
 void response_error(struct http_response *r, int status, const char *msg)
 {
+        /* an error's body is the error alone */
+        free(r->tail);
+        r->tail = NULL;
+        r->tail_len = 0;
         json_object_put(r->body);
         r->status = status;
         r->body = json_object_new_object();
@@ -34,6 +40,24 @@ const char *response_text(struct http_response *r, size_t *len)
                 response_error(r, 500, "internal error");
         const char *s = json_object_to_json_string_length(r->body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
         return s;
+}
+
+size_t response_pieces(struct http_response *r, struct iovec v[3])
+{
+        size_t len;
+        const char *text = response_text(r, &len);
+        if (!r->tail || len < 2 || text[len - 1] != '}') {
+                v[0] = (struct iovec) { .iov_base = (void *) text, .iov_len = len };
+                return 1;
+        }
+        /* "{...}" becomes "{...," tail "}"; "{}" becomes "{" tail "}" */
+        v[0] = (struct iovec) { .iov_base = (void *) text, .iov_len = len - 1 };
+        if (len == 2)
+                v[1] = (struct iovec) { .iov_base = r->tail + 1, .iov_len = r->tail_len - 1 };
+        else
+                v[1] = (struct iovec) { .iov_base = r->tail, .iov_len = r->tail_len };
+        v[2] = (struct iovec) { .iov_base = (void *) "}", .iov_len = 1 };
+        return 3;
 }
 
 const char *http_reason(int status)

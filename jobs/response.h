@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <json-c/json.h>
 
 #include "sandbox/job.h"
@@ -19,6 +20,10 @@ struct http_response {
         char *text;                  /* a non-JSON body (owned), e.g. /metrics */
         size_t text_len;
         const char *content_type;    /* default: application/json; charset=utf-8 */
+        /* members written after the body's own (",\"files\":[...]"), owned:
+         * large text held once, never copied into the body's */
+        char *tail;
+        size_t tail_len;
         /* for the log line */
         char reason[320];            /* why a 5xx happened: never sent to the client */
         bool ran;                    /* a job ran: its status and usage follow */
@@ -35,6 +40,9 @@ void response_free(struct http_response *r);
 void response_error(struct http_response *r, int status, const char *msg);
 /* The body as JSON text (owned by r->body). */
 const char *response_text(struct http_response *r, size_t *len);
+/* The whole body as up to three pieces (the body, the tail spliced in
+ * before its closing brace): their count.  Valid until r changes. */
+size_t response_pieces(struct http_response *r, struct iovec v[3]);
 const char *http_reason(int status);
 
 /* How many bytes from the start of data are valid UTF-8 (RFC 3629: no

@@ -1,17 +1,17 @@
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "files.h"
 #include "response.h"
 #include "strict_json.h"
 #include "validate.h"
 
-static int fail(struct request_error *e, int status, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-static int fail(struct request_error *e, int status, const char *field, const char *fmt, ...)
+int request_fail(struct request_error *e, int status, const char *field, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -43,16 +43,16 @@ bool content_type_is_json(const char *ct)
 struct json_object *parse_json_body(const char *body, size_t len, struct request_error *e)
 {
         if (len == 0) {
-                fail(e, 400, NULL, "invalid JSON: the request body is empty");
+                request_fail(e, 400, NULL, "invalid JSON: the request body is empty");
                 return NULL;
         }
         if (len > INT32_MAX) {
-                fail(e, 413, NULL, "request body too large");
+                request_fail(e, 413, NULL, "request body too large");
                 return NULL;
         }
         struct json_tokener *tok = json_tokener_new_ex(64);
         if (!tok) {
-                fail(e, 500, NULL, "out of memory");
+                request_fail(e, 500, NULL, "out of memory");
                 return NULL;
         }
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -62,19 +62,19 @@ struct json_object *parse_json_body(const char *body, size_t len, struct request
         json_tokener_free(tok);
         if (jerr == json_tokener_continue) {
                 json_object_put(root);
-                fail(e, 400, NULL, "invalid JSON: unexpected end of input");
+                request_fail(e, 400, NULL, "invalid JSON: unexpected end of input");
                 return NULL;
         }
         if (!root || jerr != json_tokener_success) {
                 json_object_put(root);
-                fail(e, 400, NULL, "invalid JSON: %s at byte %zu", json_tokener_error_desc(jerr), end);
+                request_fail(e, 400, NULL, "invalid JSON: %s at byte %zu", json_tokener_error_desc(jerr), end);
                 return NULL;
         }
         while (end < len && isspace((unsigned char) body[end]))
                 end++;
         if (end != len) {
                 json_object_put(root);
-                fail(e, 400, NULL, "invalid JSON: unexpected data after the value at byte %zu", end);
+                request_fail(e, 400, NULL, "invalid JSON: unexpected data after the value at byte %zu", end);
                 return NULL;
         }
         /* json-c checked the shape of each sequence; overlong forms,
@@ -83,20 +83,20 @@ struct json_object *parse_json_body(const char *body, size_t len, struct request
         size_t valid = utf8_valid_prefix(body, len);
         if (valid != len) {
                 json_object_put(root);
-                fail(e, 400, NULL, "invalid JSON: invalid UTF-8 at byte %zu", valid);
+                request_fail(e, 400, NULL, "invalid JSON: invalid UTF-8 at byte %zu", valid);
                 return NULL;
         }
         /* json-c's strict mode lets a few non-JSON tokens through: they
          * would reach the runner as they are (an /invoke event) */
         if ((valid = json_strict_prefix(body, len)) != len) {
                 json_object_put(root);
-                fail(e, 400, NULL, "invalid JSON: a number, word or control character JSON does not allow at byte %zu",
+                request_fail(e, 400, NULL, "invalid JSON: a number, word or control character JSON does not allow at byte %zu",
                      valid);
                 return NULL;
         }
         if (!json_object_is_type(root, json_type_object)) {
                 json_object_put(root);
-                fail(e, 400, NULL, "the request body must be a JSON object");
+                request_fail(e, 400, NULL, "the request body must be a JSON object");
                 return NULL;
         }
         return root;
@@ -140,17 +140,17 @@ static int check_timeout(const struct request_rules *d, const struct config *c, 
         if (d->pydantic) {
                 int64_t n;
                 if (whole_number(val, &n) < 0)
-                        return fail(e, 422, "timeout", "Input should be a valid integer");
+                        return request_fail(e, 422, "timeout", "Input should be a valid integer");
                 if (n < 1 || (double) n > c->max_timeout_s)
-                        return fail(e, 422, "timeout", "Input should be from 1 to %g", c->max_timeout_s);
+                        return request_fail(e, 422, "timeout", "Input should be from 1 to %g", c->max_timeout_s);
                 r->timeout_s = (double) n;
                 return 0;
         }
         if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double))
-                return fail(e, 400, "timeout", "'timeout' must be a number of seconds, not %s", type_name(val));
+                return request_fail(e, 400, "timeout", "'timeout' must be a number of seconds, not %s", type_name(val));
         double t = json_object_get_double(val);
         if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
-                return fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds",
+                return request_fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds",
                             c->max_timeout_s);
         r->timeout_s = t;
         return 0;
@@ -162,21 +162,21 @@ static int check_memory(const struct request_rules *d, const struct config *c, s
         int64_t m;
         if (d->pydantic) {
                 if (whole_number(val, &m) < 0)
-                        return fail(e, 422, "memory_limit", "Input should be a valid integer");
+                        return request_fail(e, 422, "memory_limit", "Input should be a valid integer");
                 if (m < c->min_memory_mb || m > c->max_memory_mb)
-                        return fail(e, 422, "memory_limit", "Input should be from %u to %u", c->min_memory_mb,
+                        return request_fail(e, 422, "memory_limit", "Input should be from %u to %u", c->min_memory_mb,
                                     c->max_memory_mb);
                 r->memory_mb = (unsigned) m;
                 return 0;
         }
         if (!json_object_is_type(val, json_type_int))
-                return fail(e, 400, "memory_limit",
+                return request_fail(e, 400, "memory_limit",
                             "'memory_limit' must be an integer number of MB written without a fraction (such as "
                             "512), not %s",
                             json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
         m = json_object_get_int64(val);
         if (m < c->min_memory_mb || m > c->max_memory_mb)
-                return fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
+                return request_fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
                             c->max_memory_mb);
         r->memory_mb = (unsigned) m;
         return 0;
@@ -187,8 +187,8 @@ static int check_string(const struct request_rules *d, struct json_object *val, 
 {
         if (!json_object_is_type(val, json_type_string)) {
                 if (d->pydantic)
-                        return fail(e, 422, key, "Input should be a valid string");
-                return fail(e, 400, key, "'%s' must be a string, not %s", key, type_name(val));
+                        return request_fail(e, 422, key, "Input should be a valid string");
+                return request_fail(e, 400, key, "'%s' must be a string, not %s", key, type_name(val));
         }
         *s = json_object_get_string(val);
         *len = (size_t) json_object_get_string_len(val);
@@ -219,15 +219,15 @@ static int invoke_field(struct job_request *r, const char *key, struct json_obje
 {
         if (strcmp(key, "version") == 0) {
                 if (!json_object_is_type(val, json_type_string) || strcmp(json_object_get_string(val), "v1"))
-                        return fail(e, 400, key, "unsupported version: 'version' must be \"v1\"");
+                        return request_fail(e, 400, key, "unsupported version: 'version' must be \"v1\"");
                 *have_version = true;
         } else if (strcmp(key, "handler") == 0) {
                 if (!json_object_is_type(val, json_type_string))
-                        return fail(e, 400, key, "'handler' must be a string \"module.function\", not %s",
+                        return request_fail(e, 400, key, "'handler' must be a string \"module.function\", not %s",
                                     type_name(val));
                 const char *h = json_object_get_string(val);
                 if (!handler_is_valid(h))
-                        return fail(e, 400, key,
+                        return request_fail(e, 400, key,
                                     "'handler' must be \"module.function\", two Python identifiers joined by one "
                                     "dot, such as \"main.handler\", at most %d bytes",
                                     SB_HANDLER_MAX);
@@ -236,7 +236,7 @@ static int invoke_field(struct job_request *r, const char *key, struct json_obje
                 *event = val;
         } else if (strcmp(key, "context") == 0) {
                 if (!json_object_is_type(val, json_type_object) && !json_object_is_type(val, json_type_null))
-                        return fail(e, 400, key, "'context' must be an object, not %s", type_name(val));
+                        return request_fail(e, 400, key, "'context' must be an object, not %s", type_name(val));
                 *context = val;
         } else {
                 return 1;
@@ -247,10 +247,10 @@ static int invoke_field(struct job_request *r, const char *key, struct json_obje
 static int unknown_field(const struct request_rules *d, const char *key, struct request_error *e)
 {
         if (d->pydantic)
-                return fail(e, 422, key, "Extra inputs are not permitted");
-        return fail(e, 400, key, "unknown field '%.*s': allowed are %s", (int) utf8_cut(key, strlen(key), 64), key,
-                    d->is_invoke ? "version, handler, code, event, context, timeout, memory_limit"
-                                 : "script, timeout, memory_limit, stdin");
+                return request_fail(e, 422, key, "Extra inputs are not permitted");
+        return request_fail(e, 400, key, "unknown field '%.*s': allowed are %s", (int) utf8_cut(key, strlen(key), 64), key,
+                    d->is_invoke ? "version, handler, code, event, context, timeout, memory_limit, files"
+                                 : "script, timeout, memory_limit, stdin, files");
 }
 
 static int check_code(const struct request_rules *d, const struct config *c, const struct job_request *r,
@@ -259,13 +259,13 @@ static int check_code(const struct request_rules *d, const struct config *c, con
         const char *f = d->code_field;
         unsigned long long max = (unsigned long long) c->max_script_bytes;
         if (!r->code)
-                return d->pydantic ? fail(e, 422, f, "Field required") : fail(e, 400, f, "'%s' is required", f);
+                return d->pydantic ? request_fail(e, 422, f, "Field required") : request_fail(e, 400, f, "'%s' is required", f);
         if (r->code_len == 0)
-                return d->pydantic ? fail(e, 422, f, "String should have at least 1 character")
-                                   : fail(e, 400, f, "'%s' must not be empty", f);
+                return d->pydantic ? request_fail(e, 422, f, "String should have at least 1 character")
+                                   : request_fail(e, 400, f, "'%s' must not be empty", f);
         if (r->code_len > max)
-                return d->pydantic ? fail(e, 422, f, "String should have at most %llu bytes", max)
-                                   : fail(e, 400, f, "'%s' is larger than %llu bytes", f, max);
+                return d->pydantic ? request_fail(e, 422, f, "String should have at most %llu bytes", max)
+                                   : request_fail(e, 400, f, "'%s' is larger than %llu bytes", f, max);
         return 0;
 }
 
@@ -322,8 +322,10 @@ int validate_request(const struct request_rules *d, const struct config *c, cons
                 else if (d->has_stdin && strcmp(key, "stdin") == 0) {
                         if ((k = check_string(d, val, key, &r->stdin_data, &r->stdin_len, e)) == 0 &&
                             r->stdin_len > c->max_stdin_bytes)
-                                k = fail(e, 400, key, "'stdin' is larger than %llu bytes",
+                                k = request_fail(e, 400, key, "'stdin' is larger than %llu bytes",
                                          (unsigned long long) c->max_stdin_bytes);
+                } else if (strcmp(key, "files") == 0) {
+                        k = files_in_validate(d, c, val, r, e);
                 } else if (!d->is_invoke ||
                            (k = invoke_field(r, key, val, &have_version, &event, &context, e)) > 0)
                         k = unknown_field(d, key, e);
@@ -331,16 +333,18 @@ int validate_request(const struct request_rules *d, const struct config *c, cons
                         return k;
         }
         if (d->is_invoke && !have_version)
-                return fail(e, 400, "version", "'version' is required and must be \"v1\"");
+                return request_fail(e, 400, "version", "'version' is required and must be \"v1\"");
         if ((k = check_code(d, c, r, e)) < 0)
                 return k;
         if (d->is_invoke)
                 invoke_payload(r, event, context);
-        return 0;
+        /* the code's own file name is known only now (/invoke's handler) */
+        return files_in_check_name(d, r, e);
 }
 
 void job_request_free(struct job_request *r)
 {
+        free(r->files_in);
         json_object_put(r->payload);
         json_object_put(r->root);
         memset(r, 0, sizeof(*r));

@@ -29,6 +29,10 @@ struct job_request {
         char handler[SB_HANDLER_MAX + 1];   /* module.function */
         char module[SB_HANDLER_MAX + 1];
         struct json_object *payload;  /* {"event": ..., "context": ...}, owned: stdin_data is its text */
+        /* "files": the input files as file frames (sandbox/protocol.h), owned */
+        char *files_in;
+        size_t files_in_len;
+        unsigned n_files_in;
 };
 
 /* What a dialect's request may hold, and how it is refused. */
@@ -41,6 +45,10 @@ struct request_rules {
         unsigned default_memory_mb;   /* 0: the config's */
         const char *default_handler;  /* /invoke */
 };
+
+/* A refusal: e filled (the field, the status, the words), -EINVAL. */
+int request_fail(struct request_error *e, int status, const char *field, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 /* The timeout and memory limit a request of this dialect gets when it
  * names none: the dialect's own default (/invoke: 10 s, 256 MB) or the

@@ -23,7 +23,9 @@
  * seccomp filter's notification listener: a call of another architecture's
  * table (i386, x32) waits there until init refuses it and ends the job,
  * reporting which call it was; events_fd, the job cgroup's memory.events, or
- * -1 without cgroups: an OOM kill there during the job is reported as such.
+ * -1 without cgroups: an OOM kill there during the job is reported as such;
+ * max_files_out and max_files_out_bytes, what it may gather from the job's
+ * /tmp/output once the runner ended (gather.h) onto SB_FD_FILES_OUT.
  *
  * Built static and without sanitizers: of common/ it uses only the clock
  * (a header). */
@@ -47,6 +49,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "gather.h"
 #include "protocol.h"
 
 /* how often init sums the job's CPU time: a job of N busy processes may
@@ -207,6 +210,16 @@ static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, 
                 .oom_killed = oom_kills(j->a.events_fd) > j->oom_before,
                 .output_stopped = j->output_stopped,
         };
+        /* Now that nothing of the job is left to change them, the files of
+         * output/ (gather.h); the report's wall time is the script's, the
+         * caller waits for both. */
+        struct sb_gather_limits lim = { .max_files = j->a.max_files_out, .max_bytes = j->a.max_files_out_bytes };
+        struct sb_gather_stats gs;
+        /* /tmp is the job's own tmpfs, mounted on a read-only root: no
+         * script can put anything else there */
+        int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        (void) sb_gather_output(tmp, "output", SB_FD_FILES_OUT, &lim, &gs);
+        close(SB_FD_FILES_OUT);
         (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
         _exit(0);
 }
@@ -289,7 +302,7 @@ int main(void)
 
         /* init must not hold the job's pipes, or EOF would wait for it */
         for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
-                if (fd != SB_FD_REPLY)
+                if (fd != SB_FD_REPLY && fd != SB_FD_FILES_OUT)
                         close(fd);
         sigset_t chld;
         sigemptyset(&chld);

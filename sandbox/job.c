@@ -90,7 +90,7 @@ static int send_job(int ctl, const struct sb_job_request *req, const int fds[SB_
 
 /* The job's ends and ours: [0] is read here, [1] goes to the job. */
 struct job_io {
-        int out[2], errp[2], res[2], rep[2];
+        int out[2], errp[2], res[2], rep[2], files[2];
 };
 
 static void close_pair(int fds[2])
@@ -106,6 +106,7 @@ static void job_io_close(struct job_io *io)
         close_pair(io->errp);
         close_pair(io->res);
         close_pair(io->rep);
+        close_pair(io->files);
 }
 
 static struct sb_job_request job_request(const struct sb_job_spec *spec)
@@ -118,6 +119,8 @@ static struct sb_job_request job_request(const struct sb_job_spec *spec)
                 .cpu_seconds = (uint32_t) ceil(spec->timeout_s),
                 .memory_bytes = spec->memory_mb * 1024 * 1024,
                 .max_result_bytes = spec->max_result_bytes,
+                .max_files_out = spec->max_files_out,
+                .max_files_out_bytes = spec->max_files_out_bytes,
         };
         if (spec->handler)
                 snprintf(req.handler, sizeof(req.handler), "%s", spec->handler);
@@ -128,18 +131,21 @@ static struct sb_job_request job_request(const struct sb_job_spec *spec)
 static int job_send(int ctl, const struct sb_job_spec *spec, const struct sb_job_request *req, struct job_io *io,
                     struct sb_error *err)
 {
-        _cleanup_close_ int script = -1, in = -1;
+        _cleanup_close_ int script = -1, in = -1, files_in = -1;
         int r;
         if ((script = memfd_with("script", spec->code, spec->code_len, err)) < 0)
                 return script;
         if ((in = memfd_with("stdin", spec->stdin_data ? spec->stdin_data : "", spec->stdin_len, err)) < 0)
                 return in;
         if (pipe2(io->out, O_CLOEXEC) < 0 || pipe2(io->errp, O_CLOEXEC) < 0 || pipe2(io->res, O_CLOEXEC) < 0 ||
-            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, io->rep) < 0)
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, io->rep) < 0 || pipe2(io->files, O_CLOEXEC) < 0)
                 return sb_fail(err, errno, "job pipes");
+        if ((files_in = memfd_with("files", spec->files_in ? spec->files_in : "", spec->files_in_len, err)) < 0)
+                return files_in;
         int fds[SB_N_JOB_FDS] = {
                 [SB_FD_STDIN] = in, [SB_FD_STDOUT] = io->out[1], [SB_FD_STDERR] = io->errp[1],
                 [SB_FD_SCRIPT] = script, [SB_FD_RESULT] = io->res[1], [SB_FD_REPLY] = io->rep[1],
+                [SB_FD_FILES_IN] = files_in, [SB_FD_FILES_OUT] = io->files[1],
         };
         if ((r = send_job(ctl, req, fds, err)) < 0)
                 return r;
@@ -148,6 +154,7 @@ static int job_send(int ctl, const struct sb_job_spec *spec, const struct sb_job
         close(io->errp[1]), io->errp[1] = -1;
         close(io->res[1]), io->res[1] = -1;
         close(io->rep[1]), io->rep[1] = -1;
+        close(io->files[1]), io->files[1] = -1;
         return 0;
 }
 
@@ -203,10 +210,11 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
 {
         int r;
         for (;;) {
-                struct pollfd pfd[4] = {
+                struct pollfd pfd[5] = {
                         { .fd = o->out.eof ? -1 : io->out[0], .events = POLLIN },
                         { .fd = o->err.eof ? -1 : io->errp[0], .events = POLLIN },
                         { .fd = o->result.eof ? -1 : io->res[0], .events = POLLIN },
+                        { .fd = o->files.eof ? -1 : io->files[0], .events = POLLIN },
                         { .fd = rs->have_done ? -1 : io->rep[0], .events = POLLIN },
                 };
                 /* The answer is complete once its pipes are closed and init
@@ -215,23 +223,23 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
                  * the script's to forge).  Whatever is left (init's exit, the
                  * namespaces' teardown, the spawner's reaping) comes after,
                  * off the response's path (sb_job_settle). */
-                if (o->out.eof && o->err.eof && o->result.eof && (rs->have_done || rs->have_worker))
+                if (o->out.eof && o->err.eof && o->result.eof && o->files.eof && (rs->have_done || rs->have_worker))
                         return 0;
                 if (sb_now_ns() >= limit_ns)
                         return sb_failx(err, ETIMEDOUT, "no report from the spawner %u ms after the job's deadline",
                                         GRACE_MS);
-                if (poll(pfd, 4, sb_ms_until(limit_ns, INT32_MAX)) < 0) {
+                if (poll(pfd, 5, sb_ms_until(limit_ns, INT32_MAX)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return sb_fail(err, errno, "poll job");
                 }
-                struct sb_buf *bufs[3] = { &o->out, &o->err, &o->result };
-                int rfds[3] = { io->out[0], io->errp[0], io->res[0] };
-                for (int i = 0; i < 3; i++)
+                struct sb_buf *bufs[4] = { &o->out, &o->err, &o->result, &o->files };
+                int rfds[4] = { io->out[0], io->errp[0], io->res[0], io->files[0] };
+                for (int i = 0; i < 4; i++)
                         if (pfd[i].revents && (r = buf_read(rfds[i], bufs[i])) < 0)
                                 return sb_fail(err, -r, "read job output");
                 stop_runaway_output(io, o);
-                if (pfd[3].revents && (r = take_reply(io->rep[0], o, rs, err)) < 0)
+                if (pfd[4].revents && (r = take_reply(io->rep[0], o, rs, err)) < 0)
                         return r;
         }
 }
@@ -239,7 +247,7 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
 int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struct sb_outcome *o,
                struct sb_error *err)
 {
-        struct job_io io = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+        struct job_io io = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
         struct job_replies rs = { 0 };
         int r;
 
@@ -250,6 +258,9 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         /* header and framing ride on the same channel as the result */
         o->result.cap = spec->max_result_bytes + SB_FRAME_HEADER_MAX + 32;
         o->output_drain_limit = spec->max_output_drain_bytes;
+        /* the frames' headers and paths ride with the contents */
+        o->files.cap = spec->max_files_out_bytes +
+                       (uint64_t) (spec->max_files_out + 1) * (sizeof(struct sb_file_frame) + SB_FILE_PATH_MAX);
 
         if (!s || s->fd < 0)
                 return sb_failx(err, EPIPE, "spawner is not running");
@@ -317,6 +328,7 @@ void sb_outcome_free(struct sb_outcome *o)
         free(o->out.data);
         free(o->err.data);
         free(o->result.data);
+        free(o->files.data);
         free(o->header);
         memset(o, 0, sizeof(*o));
 }

@@ -28,6 +28,10 @@ struct sb_job_spec {
         uint64_t max_output_drain_bytes;  /* stdout and stderr together, read and dropped past their caps:
                                            * past this the job is ended (0: no such limit) */
         const char *handler;          /* /invoke */
+        const char *files_in;         /* the input files as file frames (protocol.h), or NULL */
+        size_t files_in_len;
+        uint32_t max_files_out;       /* what init may gather from output/ */
+        uint64_t max_files_out_bytes;
 };
 
 int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struct sb_outcome *o,

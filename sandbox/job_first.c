@@ -49,6 +49,9 @@ static void runner_main(void *arg)
          * cgroup's events are init's business */
         close(a->listener);
         close(SB_EVENTS_FD);
+        /* the files of output/ are init's word, gathered after us: the
+         * script must not be able to write that stream itself */
+        close(SB_FD_FILES_OUT);
         /* user code starts only once pid 1 is sandrun-init */
         while (read(a->exec_done, &c, 1) < 0 && errno == EINTR)
                 ;
@@ -135,6 +138,8 @@ int sb_job_first_main(void *arg)
         /* the job's clock starts here, its confinement included */
         struct sb_init_args ia = { .magic = SB_INIT_ARGS_MAGIC, .size = sizeof(ia), .start_ns = sb_now_ns(),
                                    .wall_ms = req->wall_ms, .base_rss_kb = a->base_rss_kb,
+                                   .max_files_out = req->max_files_out,
+                                   .max_files_out_bytes = req->max_files_out_bytes,
                                    .events_fd = a->p->cgroup ? SB_EVENTS_FD : -1 };
         struct sb_job_limits lim = {
                 .slot = req->slot,

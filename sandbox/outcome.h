@@ -57,6 +57,7 @@ struct sb_buf {
 struct sb_outcome {
         enum sb_status status;
         struct sb_buf out, err, result;
+        struct sb_buf files;          /* init's file frames of output/ (protocol.h), not yet checked */
         char runner_status[24];       /* the runner's own status word */
         char *header;                 /* runner's JSON header (status, error, traceback...) or NULL */
         const char *result_json;      /* points into result.data: the raw JSON value, or NULL */

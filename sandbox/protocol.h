@@ -20,7 +20,9 @@ enum {
         SB_FD_SCRIPT = 3,     /* memfd holding the user's code */
         SB_FD_RESULT = 4,     /* pipe: the runner's framed answer */
         SB_FD_REPLY = 5,      /* the job's reply socket; closed before user code runs */
-        SB_N_JOB_FDS = 6,
+        SB_FD_FILES_IN = 6,   /* sealed memfd: the request's input files, as file frames */
+        SB_FD_FILES_OUT = 7,  /* pipe: init's file frames of output/; the runner closes it first thing */
+        SB_N_JOB_FDS = 8,
 };
 
 enum sb_dialect {
@@ -35,9 +37,10 @@ struct sb_job_request {
         uint32_t slot;
         uint32_t wall_ms;
         uint32_t cpu_seconds;
-        uint32_t pad;
+        uint32_t max_files_out;      /* files init gathers from output/ at most */
         uint64_t memory_bytes;
         uint64_t max_result_bytes;
+        uint64_t max_files_out_bytes;  /* their contents together at most */
         char handler[SB_HANDLER_MAX + 1];  /* /invoke: "module.function", validated by the caller */
 };
 
@@ -98,7 +101,25 @@ struct sb_init_args {
         int32_t listener_fd;         /* the seccomp filter's notification listener */
         int32_t events_fd;           /* the job cgroup's memory.events, or -1 without cgroups */
         uint32_t wall_ms;            /* the job's wall-clock limit */
-        uint32_t pad;
+        uint32_t max_files_out;      /* what init may gather from output/ (see gather.h) */
+        uint64_t max_files_out_bytes;
         uint64_t base_rss_kb;        /* what the runner had resident when it started */
         uint64_t start_ns;           /* CLOCK_MONOTONIC when the job's first process began */
+};
+
+/* Files travel as frames, the same both ways: the request's input files in a
+ * sealed memfd the runner reads (SB_FD_FILES_IN), and what init gathers from
+ * the job's output/ in a pipe the caller reads (SB_FD_FILES_OUT).  A frame is
+ * this header, path_len bytes of path (relative, no NUL), then size bytes of
+ * content.  The output stream ends with one frame of path_len 0 whose size
+ * holds SB_FILES_* flags; a stream without it was cut short. */
+#define SB_FILES_MAGIC 0x66696c65u   /* "file" */
+#define SB_FILE_PATH_MAX 1024        /* bytes of a path, the contract's bound */
+#define SB_FILE_NAME_MAX 255         /* bytes of one component */
+#define SB_FILES_TRUNCATED 1u        /* something under output/ was left out */
+
+struct sb_file_frame {
+        uint32_t magic;
+        uint32_t path_len;
+        uint64_t size;
 };

@@ -1,5 +1,6 @@
 """The HTTP contract around /execute: validation, keys, errors, /health."""
 
+import base64
 import json
 import re
 import socket
@@ -95,25 +96,37 @@ def test_missing_content_type_is_415(stack):
     assert_json_error(r, 415)
 
 
-def test_body_over_1mib_is_413(stack):
-    payload = json.dumps({"script": HELLO, "stdin": "z" * (1024 * 1024 + 10)})
+MAX_BODY = 16 * 1024 * 1024   # max_body_bytes and client_max_body_size
+
+
+def test_body_over_the_cap_is_413(stack):
+    payload = json.dumps({"script": HELLO, "stdin": "z" * 10}) + " " * MAX_BODY
     r = stack.post("/execute", payload)
     assert_json_error(r, 413, error="request body too large")
 
 
-def test_body_over_1mib_without_key_is_413_json(stack):
+def test_body_over_the_cap_without_key_is_413_json(stack):
     # The size check comes before the key check.
-    r = stack.post("/execute", b"x" * (2 * 1024 * 1024), key=None)
+    r = stack.post("/execute", b"x" * (MAX_BODY + 1024 * 1024), key=None)
     assert_json_error(r, 413, error="request body too large")
 
 
-def test_body_just_under_1mib_is_accepted(stack):
-    framing = len(json.dumps({"script": HELLO, "stdin": ""}))
-    payload = {"script": HELLO, "stdin": "s" * (1024 * 1024 - framing)}
-    assert len(json.dumps(payload)) == 1024 * 1024
-    r = stack.post("/execute", payload)
+def test_body_of_exactly_the_cap_is_accepted(stack):
+    # input files ride in the body: 8 MiB of them, base64, fit with room to spare;
+    # JSON's own whitespace makes up the rest, to the byte
+    content = base64.b64encode(b"\x00\xff" * (4 * 1024 * 1024)).decode()
+    text = json.dumps({"script": "import os\ndef main():\n    return os.path.getsize('blob.bin')\n",
+                       "files": [{"path": "blob.bin", "content": content, "encoding": "base64"}]})
+    text = text[:-1] + " " * (MAX_BODY - len(text)) + "}"
+    assert len(text) == MAX_BODY
+    r = stack.post("/execute", text)
     assert r.status == 200, r
-    assert r.json["result"] == "hi"
+    assert r.json["result"] == 8 * 1024 * 1024
+
+
+def test_stdin_over_its_cap_is_400_naming_it(stack):
+    r = stack.post("/execute", {"script": HELLO, "stdin": "z" * (1024 * 1024 + 1)})
+    assert_json_error(r, 400, contains="stdin")
 
 
 # ---------------------------------------------------------------- API keys

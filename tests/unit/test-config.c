@@ -23,7 +23,7 @@ int main(void)
         ok(c.min_memory_mb == 64, "min_memory_mb defaults to 64");
         ok(c.max_memory_mb == 2048, "max_memory_mb defaults to 2048");
         ok(c.max_script_bytes == 1048576, "max_script_bytes defaults to 1 MiB");
-        ok(c.max_body_bytes == 1048576, "max_body_bytes defaults to 1 MiB");
+        ok(c.max_body_bytes == 16777216, "max_body_bytes defaults to 16 MiB (input files)");
         ok(c.max_stdout_bytes == 1048576 && c.max_stderr_bytes == 1048576, "output caps default to 1 MiB");
         ok(c.max_result_bytes == 1048576, "max_result_bytes defaults to 1 MiB");
         ok(c.socket_mode == 0660, "socket_mode defaults to 0660");
