@@ -66,6 +66,39 @@
     "    })",
   ].join("\n");
 
+  // Attached input files are in the working directory; what the script
+  // leaves under output/ comes back, and plt.show() returns the figure.
+  const FILES_LOAD = [
+    "import os",
+    "",
+    "import matplotlib.pyplot as plt",
+    "import pandas as pd",
+    "",
+    "",
+    "def load():",
+    "    # Attach a CSV under \"Input files\" to use it instead of the sample.",
+    "    attached = sorted(n for n in os.listdir(\".\") if n.lower().endswith(\".csv\"))",
+    "    if attached:",
+    "        return pd.read_csv(attached[0]), attached[0]",
+    "    return pd.DataFrame({",
+    "        \"day\": [1, 2, 3, 4, 5, 6, 7],",
+    "        \"Oslo\": [3.5, 5.1, 4.2, 6.0, 7.3, 6.8, 8.1],",
+    "        \"Lima\": [19.0, 18.4, 19.6, 20.1, 19.2, 18.7, 19.9],",
+    "    }).set_index(\"day\"), \"sample data\"",
+    "",
+    "",
+    "def report():",
+    "    df, source = load()",
+    "    numbers = df.select_dtypes(\"number\")",
+    "    os.makedirs(\"output\", exist_ok=True)",
+    "    numbers.describe().round(3).to_csv(\"output/summary.csv\")",
+    "    if not numbers.empty:",
+    "        numbers.plot(marker=\"o\", figsize=(6, 3.5), title=f\"{source}: {len(df)} rows\")",
+    "        plt.show()  # comes back as output/figure-1.png",
+    "    return {\"source\": source, \"rows\": len(df), \"columns\": list(df.columns)}",
+    "",
+  ].join("\n");
+
   const EXAMPLES = {
     hello: {
       execute: [
@@ -197,6 +230,29 @@
         context: "{}",
       },
     },
+    files: {
+      execute: FILES_LOAD + [
+        "",
+        "def main():",
+        "    return report()",
+        "",
+      ].join("\n"),
+      run: FILES_LOAD + [
+        "",
+        "print(report())",
+        "",
+      ].join("\n"),
+      invoke: {
+        code: FILES_LOAD + [
+          "",
+          "def handler(event, context):",
+          "    return report()",
+          "",
+        ].join("\n"),
+        event: "{}",
+        context: "{}",
+      },
+    },
   };
 
   // ------------------------------------------------------------ elements
@@ -210,6 +266,8 @@
     event: $("event"), eventError: $("event-error"),
     context: $("context"), contextError: $("context-error"),
     stdinField: $("stdin-field"), stdin: $("stdin"),
+    filesInput: $("files-input"), filesError: $("files-error"), filesList: $("files-list"),
+    filesTotal: $("files-total"), filesMaxCount: $("files-max-count"), filesMaxBytes: $("files-max-bytes"),
     timeout: $("timeout"), memory: $("memory"),
     run: $("run"), runLabel: $("run-label"),
     output: $("output"), announce: $("announce"), placeholder: $("placeholder"),
@@ -218,6 +276,7 @@
     mRoundtrip: $("m-roundtrip"), mRequestId: $("m-request-id"),
     errorBox: $("error-box"), errorMessage: $("error-message"), traceback: $("traceback"),
     imageBox: $("image-box"), images: $("images"),
+    filesBox: $("files-box"), filesOut: $("files-out"), filesTrunc: $("files-trunc"),
     resultBox: $("result-box"), result: $("result"),
     stdoutBox: $("stdout-box"), stdout: $("stdout"), stdoutTrunc: $("stdout-trunc"),
     stderrBox: $("stderr-box"), stderr: $("stderr"), stderrTrunc: $("stderr-trunc"),
@@ -232,6 +291,15 @@
     tabLeaves: false,    // after Esc, Tab moves the focus out of the editor
     errorLines: new Set(),
     markLine: 0,
+    inputs: [],          // the attached input files (File objects), sent as "files"
+    blobUrls: [],        // object URLs of the returned files' download links
+  };
+
+  // The service's caps on files (GET /health "limits"; these are its defaults
+  // until it has answered).
+  const FILE_LIMITS = {
+    maxIn: 64, maxInBytes: 8 * 1024 * 1024,
+    maxOut: 32, maxOutBytes: 8 * 1024 * 1024,
   };
 
   // ------------------------------------------------------------ API key
@@ -280,6 +348,12 @@
           if (b.limits.max_timeout_s) el.timeout.max = b.limits.max_timeout_s;
           if (b.limits.max_memory_mb) el.memory.max = b.limits.max_memory_mb;
           if (b.limits.min_memory_mb) el.memory.min = b.limits.min_memory_mb;
+          const num = (x) => (typeof x === "number" && x >= 0 ? x : undefined);
+          FILE_LIMITS.maxIn = num(b.limits.max_files_in) ?? FILE_LIMITS.maxIn;
+          FILE_LIMITS.maxInBytes = num(b.limits.max_files_in_bytes) ?? FILE_LIMITS.maxInBytes;
+          FILE_LIMITS.maxOut = num(b.limits.max_files_out) ?? FILE_LIMITS.maxOut;
+          FILE_LIMITS.maxOutBytes = num(b.limits.max_files_out_bytes) ?? FILE_LIMITS.maxOutBytes;
+          showFileLimits();
         }
       })
       .catch((e) => {
@@ -428,6 +502,130 @@
   });
   el.code.addEventListener("scroll", syncScroll);
   window.addEventListener("resize", syncScroll);
+
+  // ------------------------------------------------------------ input files
+
+  function fmtBytes(n) {
+    if (typeof n !== "number" || !Number.isFinite(n) || n < 0) return "–";
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;
+    return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+  }
+
+  function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
+
+  function showFileLimits() {
+    el.filesMaxCount.textContent = String(FILE_LIMITS.maxIn);
+    el.filesMaxBytes.textContent = fmtBytes(FILE_LIMITS.maxInBytes);
+  }
+
+  function inputBytes(files) {
+    return files.reduce((n, f) => n + f.size, 0);
+  }
+
+  // Why FILES (the whole set to send) break the service's limits, or null.
+  function inputLimitError(files) {
+    if (files.length > FILE_LIMITS.maxIn) {
+      return `Too many files: the service takes at most ${plural(FILE_LIMITS.maxIn, "input file", "input files")} ` +
+        `a run, and that would make ${files.length}.`;
+    }
+    const total = inputBytes(files);
+    if (total > FILE_LIMITS.maxInBytes) {
+      return `Too large: the service takes at most ${fmtBytes(FILE_LIMITS.maxInBytes)} of input files ` +
+        `in all, and that would make ${fmtBytes(total)}.`;
+    }
+    return null;
+  }
+
+  function renderInputs(focusAt) {
+    const frag = document.createDocumentFragment();
+    state.inputs.forEach((f, i) => {
+      const li = document.createElement("li");
+      const name = document.createElement("span");
+      name.className = "fname";
+      name.textContent = f.name;
+      const size = document.createElement("span");
+      size.className = "fmeta";
+      size.textContent = fmtBytes(f.size);
+      const rm = document.createElement("button");
+      rm.type = "button";
+      rm.className = "remove";
+      rm.textContent = "Remove";
+      rm.setAttribute("aria-label", `Remove ${f.name}`);
+      rm.addEventListener("click", () => removeInput(i));
+      li.append(name, size, rm);
+      frag.appendChild(li);
+    });
+    el.filesList.replaceChildren(frag);
+    el.filesList.hidden = state.inputs.length === 0;
+    el.filesTotal.hidden = state.inputs.length === 0;
+    el.filesTotal.textContent = `${plural(state.inputs.length, "file", "files")}, ` +
+      `${fmtBytes(inputBytes(state.inputs))} of ${fmtBytes(FILE_LIMITS.maxInBytes)}`;
+    if (focusAt !== undefined) {
+      const buttons = el.filesList.querySelectorAll("button.remove");
+      const b = buttons[Math.min(focusAt, buttons.length - 1)];
+      (b || el.filesInput).focus();
+    }
+  }
+
+  function removeInput(i) {
+    const f = state.inputs[i];
+    state.inputs.splice(i, 1);
+    fieldError(el.filesInput, el.filesError, null);
+    renderInputs(i);
+    if (f) announce(`Removed ${f.name}.`);
+  }
+
+  // Files picked in the file input join the attached ones (one of the same
+  // name is replaced); a selection that breaks a limit is refused whole.
+  el.filesInput.addEventListener("change", () => {
+    const picked = Array.from(el.filesInput.files || []);
+    el.filesInput.value = "";   // the same file can be picked again
+    if (!picked.length) return;
+    const names = new Set(picked.map((f) => f.name));
+    const next = state.inputs.filter((f) => !names.has(f.name)).concat(picked);
+    const why = inputLimitError(next);
+    if (why) {
+      fieldError(el.filesInput, el.filesError,
+        `${why} ${picked.length === 1 ? "The file was" : "The files were"} not attached.`);
+      return;
+    }
+    fieldError(el.filesInput, el.filesError, null);
+    state.inputs = next;
+    renderInputs();
+    announce(`Attached ${plural(picked.length, "file", "files")}.`);
+  });
+
+  function toBase64(buf) {
+    const bytes = new Uint8Array(buf);
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(s);
+  }
+
+  function fromBase64(b64) {
+    const s = atob(b64);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+
+  // The request's "files": every attached file, base64-encoded.
+  async function encodeInputs() {
+    const out = [];
+    for (const f of state.inputs) {
+      let buf;
+      try {
+        buf = await f.arrayBuffer();
+      } catch (e) {
+        throw new Error(`Could not read ${f.name}: ${e && e.message ? e.message : e}`);
+      }
+      out.push({ path: f.name, content: toBase64(buf), encoding: "base64" });
+    }
+    return out;
+  }
 
   // ------------------------------------------------------------ examples + dialect
 
@@ -753,6 +951,10 @@
     el.traceback.hidden = true;
     el.imageBox.hidden = true;
     el.images.replaceChildren();
+    el.filesBox.hidden = true;
+    el.filesOut.replaceChildren();
+    el.filesTrunc.hidden = true;
+    revokeDownloads();
     el.stdoutTrunc.hidden = true;
     el.stderrTrunc.hidden = true;
     state.errorLines = new Set();
@@ -772,14 +974,133 @@
       const fig = document.createElement("figure");
       const img = document.createElement("img");
       img.src = im.src;
-      img.alt = `Image from the result's "${im.key}" value`;
+      img.alt = im.alt || `Image from the result's "${im.key}" value`;
       img.className = "result-image";
+      if (im.file) img.dataset.file = im.file;
       const cap = document.createElement("figcaption");
       cap.textContent = im.key;
       fig.append(img, cap);
       el.images.appendChild(fig);
     }
     el.imageBox.hidden = false;
+  }
+
+  // ------------------------------------------------------------ returned files
+
+  // Only these are ever shown inline, from a data: URL whose type is one of
+  // them and whose bytes start as that type's do.  Everything else (SVG and
+  // HTML above all) is offered for download only.
+  const INLINE_MIME = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+  const RENDERABLE = /^(image\/|text\/html|application\/xhtml|text\/xml|application\/xml|application\/pdf)/i;
+  const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+  function looksLike(mime, b64) {
+    let h;
+    try { h = atob(b64.slice(0, 24)); } catch (e) { return false; }
+    const at = (i, str) => h.slice(i, i + str.length) === str;
+    switch (mime) {
+      case "image/png": return at(0, "\x89PNG\r\n\x1a\n");
+      case "image/jpeg": return at(0, "\xff\xd8\xff");
+      case "image/gif": return at(0, "GIF87a") || at(0, "GIF89a");
+      case "image/webp": return at(0, "RIFF") && at(8, "WEBP");
+      default: return false;
+    }
+  }
+
+  // The response's "files", checked: entries with a usable path and base64 content.
+  function returnedFiles(body) {
+    if (!body || !Array.isArray(body.files)) return [];
+    const out = [];
+    for (const f of body.files) {
+      if (!f || typeof f !== "object" || typeof f.path !== "string" || !f.path) continue;
+      const content = typeof f.content === "string" ? f.content.replace(/\s+/g, "") : "";
+      const ok = (f.encoding === undefined || f.encoding === "base64") &&
+        content.length % 4 === 0 && BASE64.test(content);
+      const mime = typeof f.mime === "string" ? f.mime.trim().toLowerCase() : "application/octet-stream";
+      out.push({
+        path: f.path, mime, content: ok ? content : null,
+        size: typeof f.size === "number" ? f.size : (ok ? fromBase64(content).length : 0),
+      });
+    }
+    return out;
+  }
+
+  function baseName(p) {
+    const parts = p.split("/").filter((x) => x && x !== "." && x !== "..");
+    return parts.length ? parts[parts.length - 1] : "file";
+  }
+
+  // The pictures among the returned files, for the Images box.
+  function fileImages(files) {
+    const out = [];
+    for (const f of files) {
+      if (f.content === null || !INLINE_MIME.has(f.mime) || !looksLike(f.mime, f.content)) continue;
+      out.push({
+        key: f.path, file: f.path, raw: null,
+        src: `data:${f.mime};base64,${f.content}`,
+        alt: `Picture ${f.path} that the script left in output/`,
+      });
+    }
+    return out;
+  }
+
+  function revokeDownloads() {
+    for (const u of state.blobUrls) URL.revokeObjectURL(u);
+    state.blobUrls = [];
+  }
+
+  function showFiles(files, truncated, inline) {
+    revokeDownloads();
+    el.filesOut.replaceChildren();
+    el.filesBox.hidden = !files.length && !truncated;
+    el.filesTrunc.hidden = !truncated;
+    if (truncated) {
+      el.filesTrunc.textContent = "Some files the script left in output/ were not returned: " +
+        `they went past the service's limits (at most ${plural(FILE_LIMITS.maxOut, "file", "files")}, ` +
+        `${fmtBytes(FILE_LIMITS.maxOutBytes)} in all).`;
+    }
+    for (const f of files) {
+      const li = document.createElement("li");
+      li.dataset.path = f.path;
+      const name = document.createElement("span");
+      name.className = "fname";
+      name.textContent = f.path;
+      const meta = document.createElement("span");
+      meta.className = "fmeta";
+      meta.textContent = `${fmtBytes(f.size)} · ${f.mime}`;
+      li.append(name, meta);
+      if (f.content === null) {
+        const bad = document.createElement("span");
+        bad.className = "fnote";
+        bad.textContent = "not downloadable: the content did not decode";
+        li.appendChild(bad);
+      } else {
+        // Always application/octet-stream: opened rather than saved, an
+        // HTML or SVG blob would run in this page's origin.
+        const url = URL.createObjectURL(new Blob([fromBase64(f.content)],
+          { type: "application/octet-stream" }));
+        state.blobUrls.push(url);
+        const a = document.createElement("a");
+        a.className = "download";
+        a.href = url;
+        a.download = baseName(f.path);
+        a.textContent = "Download";
+        a.setAttribute("aria-label", `Download ${f.path} (${fmtBytes(f.size)}, ${f.mime})`);
+        li.appendChild(a);
+        if (inline.has(f.path)) {
+          const n = document.createElement("span");
+          n.className = "fnote";
+          n.textContent = "shown under Images";
+          li.appendChild(n);
+        } else if (RENDERABLE.test(f.mime)) {
+          const n = document.createElement("span");
+          n.className = "fnote";
+          n.textContent = "download only: not shown in the page";
+          li.appendChild(n);
+        }
+      }
+      el.filesOut.appendChild(li);
+    }
   }
 
   function showError(message, traceback, file) {
@@ -922,6 +1243,10 @@
     }
 
     setStatus(status === "success" ? "good" : "bad", status);
+    const files = returnedFiles(body);
+    const pictures = fileImages(files);
+    images.push(...pictures);
+    showFiles(files, body.files_truncated === true, new Set(pictures.map((x) => x.file)));
     showImages(images);
     revealOutput();
     markErrorLines(lines);
@@ -999,6 +1324,19 @@
     }
     if (el.timeout.value !== "") p.timeout = Number(el.timeout.value);
     if (el.memory.value !== "") p.memory_limit = Number(el.memory.value);
+    if (state.inputs.length) {
+      let why = inputLimitError(state.inputs);
+      const own = userFile();
+      if (!why && state.inputs.some((f) => f.name === own)) {
+        why = `An input file may not be named ${own}: that is the name your code runs as.`;
+      }
+      if (why) {
+        fieldError(el.filesInput, el.filesError, why + " Remove some files to run.");
+        el.filesInput.focus();
+        return null;
+      }
+      fieldError(el.filesInput, el.filesError, null);
+    }
     return p;
   }
 
@@ -1032,6 +1370,15 @@
     const headers = { "Content-Type": "application/json", Accept: "application/json" };
     const key = el.key.value.trim();
     if (key) headers["X-API-Key"] = key;
+    if (state.inputs.length) {
+      try {
+        payload.files = await encodeInputs();
+      } catch (e) {
+        fieldError(el.filesInput, el.filesError, e.message);
+        setRunning(false);
+        return;
+      }
+    }
     const t0 = performance.now();
     try {
       const r = await fetch(DIALECTS[d].path, {

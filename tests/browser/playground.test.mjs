@@ -11,11 +11,14 @@
 //                          (default: <source>/test-results/screenshots)
 //   SANDRUN_CHROMIUM       the browser (default: /usr/bin/chromium)
 //   SANDRUN_KEEP_STATE     keep the stack's state directory
+//   SANDRUN_JOB_UID_BASE   uid of slot 0's jobs, passed to the stack as
+//                          --job_uid_base (as tests/lib/stack.py does), so
+//                          that stacks running at the same time do not share uids
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, chmodSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, chmodSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -131,7 +134,12 @@ describe("playground in a real browser", () => {
     key = randomBytes(16).toString("hex");
     base = `http://127.0.0.1:${port}`;
     try {
-      await run(STACK, ["start", stateDir, String(port), key, BUILD_DIR], { timeout: 120_000 });
+      const env = { ...process.env };
+      const uidBase = process.env.SANDRUN_JOB_UID_BASE;
+      if (uidBase && !/--job_uid_base/.test(env.SANDRUN_EXTRA_ARGS || "")) {
+        env.SANDRUN_EXTRA_ARGS = `${env.SANDRUN_EXTRA_ARGS || ""} --job_uid_base ${uidBase}`.trim();
+      }
+      await run(STACK, ["start", stateDir, String(port), key, BUILD_DIR], { timeout: 120_000, env });
     } catch (e) {
       await run(STACK, ["stop", stateDir]).catch(() => {});
       throw new Error(`dev/stack start failed: ${e.stdout || ""}${e.stderr || ""}`);
@@ -421,6 +429,222 @@ describe("playground in a real browser", () => {
     assert.ok(box.width >= 44 && box.height >= 36, JSON.stringify(box));
     await shot(page, "10-phone");
     await page.close();
+  });
+
+  // ---------------------------------------------------------- files in and out
+
+  // The download a click on LINK starts: its suggested name and its bytes.
+  async function download(page, link) {
+    const [dl] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    const file = await dl.path();
+    return { name: dl.suggestedFilename(), bytes: readFileSync(file) };
+  }
+
+  const outFile = (page, p) => page.locator(`#files-out li[data-path="${p}"]`);
+
+  test("input files: a CSV through the file picker, a report offered for download", async () => {
+    const page = await keyedPage();
+    await page.fill("#code", [
+      "import csv",
+      "import os",
+      "",
+      "def main():",
+      "    with open('data.csv', newline='') as f:",
+      "        rows = list(csv.DictReader(f))",
+      "    total = sum(int(r['qty']) for r in rows)",
+      "    os.makedirs('output', exist_ok=True)",
+      "    with open('output/report.csv', 'w') as f:",
+      "        f.write('fruit,qty,share\\n')",
+      "        for r in rows:",
+      "            f.write(f\"{r['fruit']},{r['qty']},{int(r['qty']) / total:.2f}\\n\")",
+      "    return {'rows': len(rows), 'total': total}",
+      "",
+    ].join("\n"));
+    const csv = "fruit,qty\napple,3\npear,5\nplum,2\n";
+    await page.setInputFiles("#files-input", [
+      { name: "data.csv", mimeType: "text/csv", buffer: Buffer.from(csv) },
+      { name: "extra.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(3000, 7) },
+    ]);
+    // Listed with names and sizes; one removed again.
+    const items = page.locator("#files-list li");
+    assert.equal(await items.count(), 2);
+    assert.match(await items.nth(0).innerText(), new RegExp(`data\\.csv\\s+${csv.length} B`));
+    assert.match(await items.nth(1).innerText(), /extra\.bin\s+2\.9 KiB/);
+    assert.match(await text(page, "#files-total"), /^2 files, /);
+    await page.getByRole("button", { name: "Remove extra.bin" }).click();
+    assert.deepEqual(await page.locator("#files-list .fname").allInnerTexts(), ["data.csv"]);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-label")),
+      "Remove data.csv");
+
+    const resp = await runAndWait(page);
+    const sent = JSON.parse(resp.request().postData());
+    assert.deepEqual(sent.files, [
+      { path: "data.csv", content: Buffer.from(csv).toString("base64"), encoding: "base64" },
+    ]);
+    assert.equal(await text(page, "#status"), "success", await text(page, "#output"));
+    assert.deepEqual(JSON.parse(await text(page, "#result")), { rows: 3, total: 10 });
+
+    const report = "fruit,qty,share\napple,3,0.30\npear,5,0.50\nplum,2,0.20\n";
+    const item = outFile(page, "output/report.csv");
+    assert.equal(await page.locator("#files-out li").count(), 1);
+    assert.match(await item.innerText(), new RegExp(`output/report\\.csv\\s+${report.length} B · text/csv`));
+    const link = item.locator("a.download");
+    assert.equal(await link.getAttribute("download"), "report.csv");
+    const got = await download(page, link);
+    assert.equal(got.name, "report.csv");
+    assert.equal(got.bytes.toString("utf8"), report);
+    assert.equal(await visible(page, "#files-trunc"), false);
+    assert.equal(await visible(page, "#image-box"), false);
+    // The attached file stays for the next run.
+    assert.deepEqual(await page.locator("#files-list .fname").allInnerTexts(), ["data.csv"]);
+    await done(page, "11-files-report");
+  });
+
+  test("input files past the service's limits are refused before sending", async () => {
+    const page = await keyedPage();
+    const health = await (await fetch(base + "/health", { headers: { Accept: "application/json" } })).json();
+    const { max_files_in: maxIn, max_files_in_bytes: maxBytes } = health.limits;
+    assert.ok(maxIn > 1 && maxBytes > 0, JSON.stringify(health.limits));
+    await page.waitForFunction((n) => document.getElementById("files-max-count").textContent === String(n), maxIn);
+    const many = Array.from({ length: maxIn + 1 }, (_, i) =>
+      ({ name: `f${i}.txt`, mimeType: "text/plain", buffer: Buffer.from(String(i)) }));
+    await page.setInputFiles("#files-input", many);
+    assert.equal(await visible(page, "#files-error"), true);
+    assert.match(await text(page, "#files-error"),
+      new RegExp(`at most ${maxIn} input files.*would make ${maxIn + 1}.*not attached`));
+    assert.equal(await page.locator("#files-list li").count(), 0);
+    assert.equal(await page.getAttribute("#files-input", "aria-invalid"), "true");
+
+    // Exactly the limit is fine.
+    await page.setInputFiles("#files-input", many.slice(0, maxIn));
+    assert.equal(await visible(page, "#files-error"), false);
+    assert.equal(await page.locator("#files-list li").count(), maxIn);
+    // One more on top is refused, and the attached ones stay.
+    await page.setInputFiles("#files-input", [{ name: "one-more.txt", mimeType: "text/plain", buffer: Buffer.from("x") }]);
+    assert.match(await text(page, "#files-error"), /Too many files/);
+    assert.equal(await page.locator("#files-list li").count(), maxIn);
+    for (let i = 0; i < maxIn; i++) await page.locator("#files-list button.remove").first().click();
+    assert.equal(await page.locator("#files-list li").count(), 0);
+
+    // More bytes than the limit: refused, nothing sent.
+    await page.setInputFiles("#files-input", [
+      { name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(maxBytes + 1) },
+    ]);
+    assert.match(await text(page, "#files-error"), /Too large: the service takes at most .* of input files/);
+    assert.equal(await page.locator("#files-list li").count(), 0);
+    let posts = 0;
+    page.on("request", (r) => { if (r.method() === "POST") posts++; });
+    // A file named like the code itself is caught too.
+    await page.setInputFiles("#files-input", [{ name: "script.py", mimeType: "text/plain", buffer: Buffer.from("x") }]);
+    await page.click("#run");
+    assert.match(await text(page, "#files-error"), /may not be named script\.py/);
+    assert.equal(posts, 0);
+    await done(page);
+  });
+
+  test("plt.show() comes back as a PNG, shown inline and offered for download", async () => {
+    const page = await keyedPage();
+    await page.fill("#code", [
+      "import matplotlib.pyplot as plt",
+      "import numpy as np",
+      "",
+      "def main():",
+      "    x = np.linspace(0, 4 * np.pi, 300)",
+      "    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)",
+      "    ax.plot(x, np.sin(x) * np.exp(-x / 6), label='damped sine')",
+      "    ax.set_title('Drawn in the sandbox, returned by plt.show()')",
+      "    ax.legend()",
+      "    plt.show()",
+      "    return 'drawn'",
+      "",
+    ].join("\n"));
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "success", await text(page, "#output"));
+    const img = page.locator('#images img[data-file="output/figure-1.png"]');
+    await img.waitFor({ state: "visible" });
+    await page.waitForFunction(() => {
+      const i = document.querySelector('#images img[data-file="output/figure-1.png"]');
+      return i && i.complete && i.naturalWidth > 0;
+    });
+    const info = await img.evaluate((i) => ({
+      src: i.getAttribute("src").slice(0, 40), nw: i.naturalWidth, nh: i.naturalHeight,
+      w: i.getBoundingClientRect().width, cap: i.nextElementSibling.textContent,
+    }));
+    assert.ok(info.src.startsWith("data:image/png;base64,iVBORw0KGgo"), info.src);
+    assert.ok(info.nw > 100 && info.nh > 100 && info.w > 0, JSON.stringify(info));
+    assert.equal(info.cap, "output/figure-1.png");
+    const item = outFile(page, "output/figure-1.png");
+    assert.match(await item.innerText(), /image\/png/);
+    assert.match(await item.innerText(), /shown under Images/);
+    const got = await download(page, item.locator("a.download"));
+    assert.equal(got.name, "figure-1.png");
+    assert.equal(got.bytes.subarray(0, 8).toString("hex"), "89504e470d0a1a0a");
+    await img.scrollIntoViewIfNeeded();
+    await done(page, "12-files-chart");
+  });
+
+  test("SVG, HTML and a fake PNG come back for download only, never rendered", async () => {
+    const page = await keyedPage();
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" onload="window.pwned=1">' +
+      '<script>window.pwned=2</script><rect width="40" height="40"/></svg>';
+    const html = '<!doctype html><p id="x">hi</p><script>window.pwned=3</script><img src=x onerror="window.pwned=4">';
+    await chooseDialect(page, "run");
+    await page.fill("#code", [
+      "import os",
+      "os.makedirs('output', exist_ok=True)",
+      `open('output/drawing.svg', 'w').write(${JSON.stringify(svg)})`,
+      `open('output/page.html', 'w').write(${JSON.stringify(html)})`,
+      `open('output/not-really.png', 'w').write(${JSON.stringify(svg)})`,
+      "print('written')",
+      "",
+    ].join("\n"));
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "success", await text(page, "#output"));
+    assert.deepEqual(await page.locator("#files-out li .fname").allInnerTexts(),
+      ["output/drawing.svg", "output/not-really.png", "output/page.html"]);
+    // Nothing of them is in the page: no image, no frame, no inline SVG or HTML.
+    assert.equal(await visible(page, "#image-box"), false);
+    assert.equal(await page.locator("#output img, #output svg, #output iframe, #output object, #output embed").count(), 0);
+    assert.equal(await page.locator("#output #x").count(), 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    for (const p of ["output/drawing.svg", "output/page.html"]) {
+      assert.match(await outFile(page, p).innerText(), /download only/, p);
+    }
+    assert.match(await outFile(page, "output/drawing.svg").innerText(), /image\/svg\+xml/);
+    assert.match(await outFile(page, "output/page.html").innerText(), /text\/html/);
+    // The downloads are the bytes the script wrote, under their base names.
+    const gotSvg = await download(page, outFile(page, "output/drawing.svg").locator("a.download"));
+    assert.equal(gotSvg.name, "drawing.svg");
+    assert.equal(gotSvg.bytes.toString("utf8"), svg);
+    const gotHtml = await download(page, outFile(page, "output/page.html").locator("a.download"));
+    assert.equal(gotHtml.name, "page.html");
+    assert.equal(gotHtml.bytes.toString("utf8"), html);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    await done(page, "13-files-download-only");
+  });
+
+  test("the files example: an attached CSV summarised, its chart shown (/run)", async () => {
+    const page = await keyedPage();
+    await chooseDialect(page, "run");
+    await chooseExample(page, "files");
+    assert.match(await page.inputValue("#code"), /plt\.show\(\)/);
+    await page.setInputFiles("#files-input", [{
+      name: "weather.csv", mimeType: "text/csv",
+      buffer: Buffer.from("day,Oslo,Lima\n1,3.5,19.0\n2,5.1,18.4\n3,4.2,19.6\n4,6.0,20.1\n"),
+    }]);
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "success", await text(page, "#output"));
+    assert.match(await text(page, "#stdout"), /'source': 'weather\.csv', 'rows': 4/);
+    assert.deepEqual(await page.locator("#files-out li .fname").allInnerTexts(),
+      ["output/figure-1.png", "output/summary.csv"]);
+    await page.waitForFunction(() => {
+      const i = document.querySelector('#images img[data-file="output/figure-1.png"]');
+      return i && i.complete && i.naturalWidth > 0;
+    });
+    const got = await download(page, outFile(page, "output/summary.csv").locator("a.download"));
+    assert.equal(got.name, "summary.csv");
+    assert.match(got.bytes.toString("utf8"), /^,day,Oslo,Lima\ncount,4\.0,4\.0,4\.0\n/);
+    await done(page, "14-files-example");
   });
 
   test("nothing was loaded from outside the machine", () => {
