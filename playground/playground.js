@@ -508,8 +508,9 @@
   function fmtBytes(n) {
     if (typeof n !== "number" || !Number.isFinite(n) || n < 0) return "–";
     if (n < 1024) return `${n} B`;
-    if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;
-    return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+    const fix = (x) => x.toFixed(x < 10 ? 1 : 0).replace(/\.0$/, "");
+    if (n < 1024 * 1024) return `${fix(n / 1024)} KiB`;
+    return `${fix(n / (1024 * 1024))} MiB`;
   }
 
   function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }

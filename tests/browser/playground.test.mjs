@@ -623,6 +623,44 @@ describe("playground in a real browser", () => {
     await done(page, "13-files-download-only");
   });
 
+  test("files_truncated shows a note; a picture whose bytes are not its type is not shown", async () => {
+    const page = await keyedPage();
+    const gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";   // 1x1 GIF
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="window.pwned=1"/>').toString("base64");
+    const answer = {
+      status: "success", result: null, stdout: "", stderr: "", duration_ms: 5, cpu_ms: 4, max_rss_kb: 9000,
+      files: [
+        { path: "output/a.gif", size: 42, mime: "image/gif", encoding: "base64", content: gif },
+        { path: "output/b.png", size: 66, mime: "image/png", encoding: "base64", content: svg },
+        { path: "output/c.bin", size: 3, mime: "application/octet-stream", encoding: "base64", content: "not base64!" },
+      ],
+      files_truncated: true,
+    };
+    // The service's own answer is replaced: these are what a broken or
+    // hostile answer could hold.
+    await page.route("**/execute", (route) => route.fulfill({
+      status: 200, contentType: "application/json", body: JSON.stringify(answer),
+    }));
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "success");
+    assert.equal(await visible(page, "#files-trunc"), true);
+    assert.match(await text(page, "#files-trunc"), /were not returned: they went past the service's limits \(at most \d+ files, /);
+    assert.equal(await page.locator("#images img").count(), 1);
+    assert.equal(await page.getAttribute("#images img", "data-file"), "output/a.gif");
+    assert.ok((await page.getAttribute("#images img", "src")).startsWith("data:image/gif;base64,"));
+    assert.equal(await outFile(page, "output/b.png").locator("a.download").count(), 1);
+    assert.equal(await outFile(page, "output/c.bin").locator("a.download").count(), 0);
+    assert.match(await outFile(page, "output/c.bin").innerText(), /did not decode/);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    await page.unroute("**/execute");
+    // A run without output files clears the list and the note.
+    await chooseExample(page, "hello");
+    await runAndWait(page);
+    assert.equal(await visible(page, "#files-box"), false);
+    assert.equal(await page.locator("#files-out li").count(), 0);
+    await done(page);
+  });
+
   test("the files example: an attached CSV summarised, its chart shown (/run)", async () => {
     const page = await keyedPage();
     await chooseDialect(page, "run");
