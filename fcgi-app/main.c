@@ -8,6 +8,7 @@
  *      jobs in flight finish (each is bounded by its own deadline) and exits. */
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -345,6 +346,11 @@ int main(int argc, char **argv)
         if ((r = read_settings(argc, argv, c)) != 0)
                 return r < 0 ? 0 : r;
         log_set_level(c->log_level);
+        /* A request's large buffers (a body, an answer with files) come from
+         * mmap and go back to the system when freed: by default glibc raises
+         * this threshold after such a free and keeps the next ones in its
+         * arenas, so a burst of large answers would stay resident for good. */
+        mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
         char desc[300];
         int is_tcp = 0;

@@ -63,7 +63,9 @@ const struct setting config_settings[] = {
         S(init, SET_STR, SANDRUN_INIT, 0, 0, "the job's init, sandrun-init (a static program)"),
         L(ro_paths, "/etc/alternatives,/etc/ld.so.cache,/etc/fonts,/etc/matplotlibrc,/etc/python3,/etc/python3.11",
           "host paths shown read-only in the sandbox besides /usr"),
-        L(libraries, "numpy,pandas", "libraries offered to scripts; /health lists those that import"),
+        L(libraries, "numpy,pandas,matplotlib",
+          "libraries offered to scripts, preloaded in warm mode (matplotlib: ready to plot); /health lists those "
+          "that import"),
 };
 const size_t config_n_settings = ELEMENTSOF(config_settings);
 

@@ -76,7 +76,7 @@ static void server_error(struct http_response *resp, const char *msg, const char
 }
 
 static int run(const struct dialect *d, struct service *s, const struct job_request *req, struct sb_outcome *o,
-               struct http_response *resp, struct job_lease *lease)
+               struct files_out *fo, struct http_response *resp, struct job_lease *lease)
 {
         struct sb_error err = { 0 };
         struct sb_job_spec spec = {
@@ -97,6 +97,7 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
                 .files_in_len = req->files_in_len,
                 .max_files_out = s->cfg.max_files_out,
                 .max_files_out_bytes = s->cfg.max_files_out_bytes,
+                .files_sink = { .write = files_out_write, .ctx = fo },
         };
         resp->timeout_s = req->timeout_s;
         resp->memory_mb = req->memory_mb;
@@ -134,20 +135,24 @@ void dialect_handle(const struct dialect *d, struct service *s, const char *body
         struct job_request req;
         struct request_error rerr = { 0 };
         struct sb_outcome o = { .pending_fd = -1 };
+        struct files_out fo;
 
         if (validate_request(&d->rules, &s->cfg, body, len, &req, &rerr) < 0) {
                 refuse(d, &rerr, resp);
                 goto out;
         }
-        if (run(d, s, &req, &o, resp, lease) < 0)
+        files_out_init(&fo);
+        if (run(d, s, &req, &o, &fo, resp, lease) < 0) {
+                free(fo.text);
                 goto out;
+        }
         resp->ran = true;
         resp->duration_ms = o.duration_ms;
         resp->cpu_ms = o.cpu_ms;
         resp->max_rss_kb = o.max_rss_kb;
         d->respond(&req, &o, resp);
         /* every dialect's answer carries the files of output/ */
-        files_out_respond(&o.files, resp);
+        files_out_finish(&fo, o.files.truncated, resp);
         metrics_execution(&s->metrics, resp->exec_status, o.duration_ms / 1000.0);
 out:
         sb_outcome_free(&o);

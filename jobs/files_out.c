@@ -83,105 +83,219 @@ const char *files_mime(const char *path, size_t path_len, const unsigned char *d
         return "application/octet-stream";
 }
 
-struct frame {
-        const char *path;
-        size_t path_len;
-        const unsigned char *data;
-        uint64_t size;
-};
-
-/* The next frame at *off, checked against the stream's rules: 1 and f
- * set, 0 at the end frame (*flags set), -1 when the stream breaks them. */
-static int next_frame(const struct sb_buf *b, size_t *off, struct frame *f, uint32_t *flags)
+/* Growing text, bounded by what the frames' cap allows. */
+static bool grow(struct files_out *fo, size_t more)
 {
-        struct sb_file_frame h;
-        if (b->len - *off < sizeof(h))
-                return -1;
-        memcpy(&h, b->data + *off, sizeof(h));
-        if (h.magic != SB_FILES_MAGIC)
-                return -1;
-        if (h.path_len == 0) {
-                *flags = (uint32_t) h.size;
-                return 0;
+        if (fo->failed)
+                return false;
+        if (fo->len + more <= fo->cap)
+                return true;
+        size_t cap = fo->cap ? fo->cap : 4096;
+        while (cap < fo->len + more)
+                cap *= 2;
+        char *t = realloc(fo->text, cap);
+        if (!t) {
+                fo->failed = true;
+                return false;
         }
-        size_t rest = b->len - *off - sizeof(h);
-        if (h.path_len > SB_FILE_PATH_MAX || h.path_len > rest || h.size > rest - h.path_len)
-                return -1;
-        f->path = b->data + *off + sizeof(h);
-        f->path_len = h.path_len;
-        f->data = (const unsigned char *) f->path + h.path_len;
-        f->size = h.size;
-        /* init's paths: output/ and a path the contract allows */
-        if (f->path_len < 8 || memcmp(f->path, "output/", 7) != 0 || files_path_problem(f->path, f->path_len))
-                return -1;
-        *off += sizeof(h) + h.path_len + h.size;
-        return 1;
+        fo->text = t, fo->cap = cap;
+        return true;
 }
 
-/* Append to a growing buffer whose final size was reserved up front. */
-static char *put(char *p, const char *s, size_t n)
+static void put(struct files_out *fo, const char *s, size_t n)
 {
-        memcpy(p, s, n);
-        return p + n;
+        if (grow(fo, n)) {
+                memcpy(fo->text + fo->len, s, n);
+                fo->len += n;
+        }
 }
 
-static char *put_file(char *p, const struct frame *f)
+/* The stream broke a rule: what is whole stays, the rest is dropped. */
+static void broken(struct files_out *fo)
 {
-        struct json_object *path = json_object_new_string_len(f->path, (int) f->path_len);
+        fo->state = FO_BROKEN;
+        fo->len = fo->object_start;
+        fo->truncated = true;
+}
+
+/* Path and size known: the object's start, up to its "mime". */
+static void open_object(struct files_out *fo)
+{
+        fo->object_start = fo->len;
+        if (fo->count)
+                put(fo, ",", 1);
+        struct json_object *path = json_object_new_string_len(fo->path, (int) fo->head.path_len);
         size_t plen;
         const char *ptext = json_object_to_json_string_length(path, JSON_C_TO_STRING_NOSLASHESCAPE, &plen);
-        char num[32];
-        int n = snprintf(num, sizeof(num), "%llu", (unsigned long long) f->size);
-        const char *mime = files_mime(f->path, f->path_len, f->data, (size_t) f->size);
-        p = put(p, "{\"path\":", 8);
-        p = put(p, ptext, plen);
-        p = put(p, ",\"size\":", 8);
-        p = put(p, num, (size_t) n);
-        p = put(p, ",\"mime\":\"", 9);
-        p = put(p, mime, strlen(mime));
-        p = put(p, "\",\"encoding\":\"base64\",\"content\":\"", 33);
-        base64_encode(f->data, (size_t) f->size, p);
-        p += base64_encoded_len((size_t) f->size);
+        char num[48];
+        int n = snprintf(num, sizeof(num), ",\"size\":%llu", (unsigned long long) fo->head.size);
+        put(fo, "{\"path\":", 8);
+        put(fo, ptext, plen);
+        put(fo, num, (size_t) n);
         json_object_put(path);
-        return put(p, "\"}", 2);
+}
+
+/* The first bytes are in: the MIME type, then the content as it comes. */
+static void start_content(struct files_out *fo)
+{
+        const char *mime = files_mime(fo->path, fo->head.path_len, fo->sniff, fo->sniff_len);
+        put(fo, ",\"mime\":\"", 9);
+        put(fo, mime, strlen(mime));
+        put(fo, "\",\"encoding\":\"base64\",\"content\":\"", 33);
+        fo->content_open = true;
+}
+
+/* Content bytes: whole groups of three are encoded now, one or two wait. */
+static void content(struct files_out *fo, const unsigned char *d, size_t n)
+{
+        while (n && fo->carry_len) {
+                fo->carry[fo->carry_len++] = *d++, n--;
+                if (fo->carry_len == 3) {
+                        if (grow(fo, 4))
+                                base64_encode(fo->carry, 3, fo->text + fo->len), fo->len += 4;
+                        fo->carry_len = 0;
+                }
+        }
+        size_t whole = n / 3 * 3;
+        if (whole && grow(fo, base64_encoded_len(whole))) {
+                base64_encode(d, whole, fo->text + fo->len);
+                fo->len += base64_encoded_len(whole);
+        }
+        for (size_t i = whole; i < n; i++)
+                fo->carry[fo->carry_len++] = d[i];
+}
+
+static void close_object(struct files_out *fo)
+{
+        if (!fo->content_open)
+                start_content(fo);
+        if (fo->carry_len && grow(fo, 4)) {
+                base64_encode(fo->carry, fo->carry_len, fo->text + fo->len);
+                fo->len += 4;
+        }
+        fo->carry_len = 0;
+        put(fo, "\"}", 2);
+        fo->object_start = fo->len;
+        fo->count++;
+        fo->state = FO_HEAD;
+        fo->have = 0;
+}
+
+/* A header is whole: the end frame, or a file's. */
+static void take_head(struct files_out *fo)
+{
+        struct sb_file_frame *h = &fo->head;
+        if (h->magic != SB_FILES_MAGIC)
+                return broken(fo);
+        if (h->path_len == 0) {
+                fo->flags = (uint32_t) h->size;
+                fo->state = FO_END;
+                return;
+        }
+        if (h->path_len > SB_FILE_PATH_MAX)
+                return broken(fo);
+        fo->state = FO_PATH;
+        fo->have = 0;
+}
+
+static void take_path(struct files_out *fo)
+{
+        /* init's paths: output/ and a path the contract allows */
+        if (fo->head.path_len < 8 || memcmp(fo->path, "output/", 7) != 0 ||
+            files_path_problem(fo->path, fo->head.path_len))
+                return broken(fo);
+        open_object(fo);
+        fo->state = FO_CONTENT;
+        fo->have = 0;
+        fo->sniff_len = 0;
+        fo->content_open = false;
+        if (fo->head.size == 0)
+                close_object(fo);
+}
+
+void files_out_write(void *ctx, const char *data, size_t len)
+{
+        struct files_out *fo = ctx;
+        const unsigned char *d = (const unsigned char *) data;
+        while (len && fo->state != FO_BROKEN) {
+                size_t n;
+                switch (fo->state) {
+                case FO_HEAD:
+                        n = sizeof(fo->head) - fo->have < len ? sizeof(fo->head) - fo->have : len;
+                        memcpy((char *) &fo->head + fo->have, d, n);
+                        if ((fo->have += n) == sizeof(fo->head))
+                                take_head(fo);
+                        break;
+                case FO_PATH:
+                        n = fo->head.path_len - fo->have < len ? fo->head.path_len - fo->have : len;
+                        memcpy(fo->path + fo->have, d, n);
+                        if ((fo->have += n) == fo->head.path_len)
+                                take_path(fo);
+                        break;
+                case FO_CONTENT: {
+                        uint64_t left = fo->head.size - fo->have;
+                        n = left < len ? (size_t) left : len;
+                        size_t s = 0;
+                        if (!fo->content_open) {
+                                /* the first bytes name a picture: wait for them */
+                                s = sizeof(fo->sniff) - fo->sniff_len < n ? sizeof(fo->sniff) - fo->sniff_len : n;
+                                memcpy(fo->sniff + fo->sniff_len, d, s);
+                                fo->sniff_len += s;
+                                if (fo->sniff_len == sizeof(fo->sniff) || fo->sniff_len == fo->head.size) {
+                                        start_content(fo);
+                                        content(fo, fo->sniff, fo->sniff_len);
+                                }
+                        }
+                        content(fo, d + s, n - s);
+                        if ((fo->have += n) == fo->head.size)
+                                close_object(fo);
+                        break;
+                }
+                default:
+                        /* anything after the end frame breaks the stream */
+                        broken(fo);
+                        n = len;
+                        break;
+                }
+                d += n, len -= n;
+        }
+}
+
+void files_out_init(struct files_out *fo)
+{
+        memset(fo, 0, sizeof(*fo));
+        put(fo, ",\"files\":[", 10);
+        fo->object_start = fo->len;
+}
+
+void files_out_finish(struct files_out *fo, bool cut, struct http_response *resp)
+{
+        /* a stream without its end frame (init was ended, or wrote past what
+         * we read) lost something; a file half-way is dropped */
+        if (fo->state != FO_END && fo->state != FO_BROKEN)
+                broken(fo);
+        bool truncated = cut || fo->truncated || (fo->flags & SB_FILES_TRUNCATED);
+        put(fo, "],\"files_truncated\":", 20);
+        put(fo, truncated ? "true" : "false", truncated ? 4 : 5);
+        free(resp->tail);
+        resp->tail = NULL;
+        resp->tail_len = 0;
+        if (fo->failed) {
+                free(fo->text);
+                resp->tail = strdup(",\"files\":[],\"files_truncated\":true");
+                resp->tail_len = resp->tail ? strlen(resp->tail) : 0;
+        } else {
+                resp->tail = fo->text;
+                resp->tail_len = fo->len;
+        }
+        fo->text = NULL;
 }
 
 void files_out_respond(const struct sb_buf *frames, struct http_response *resp)
 {
-        /* first pass: the frames that hold, and the room their JSON takes */
-        size_t off = 0, need = 64, count = 0;
-        uint32_t flags = 0;
-        bool whole = false;
-        struct frame f;
-        int k;
-        while (frames->data && (k = next_frame(frames, &off, &f, &flags)) != -1) {
-                if (k == 0) {
-                        whole = true;
-                        break;
-                }
-                /* a path's JSON text is at most 6 bytes a byte ("\u001f") */
-                need += 96 + 6 * f.path_len + base64_encoded_len((size_t) f.size);
-                count++;
-        }
-        /* a stream cut short (init was ended, or wrote past what we read) lost something */
-        bool truncated = !whole || frames->truncated || (flags & SB_FILES_TRUNCATED);
-        char *text = malloc(need);
-        if (!text) {
-                resp->tail = strdup(",\"files\":[],\"files_truncated\":true");
-                resp->tail_len = resp->tail ? strlen(resp->tail) : 0;
-                return;
-        }
-        char *p = put(text, ",\"files\":[", 10);
-        off = 0;
-        for (size_t i = 0; i < count; i++) {
-                next_frame(frames, &off, &f, &flags);
-                if (i)
-                        *p++ = ',';
-                p = put_file(p, &f);
-        }
-        p = put(p, "],\"files_truncated\":", 20);
-        p = put(p, truncated ? "true" : "false", truncated ? 4 : 5);
-        free(resp->tail);
-        resp->tail = text;
-        resp->tail_len = (size_t) (p - text);
+        struct files_out fo;
+        files_out_init(&fo);
+        if (frames->data)
+                files_out_write(&fo, frames->data, frames->len);
+        files_out_finish(&fo, frames->truncated, resp);
 }

@@ -66,6 +66,28 @@ static int buf_read(int fd, struct sb_buf *b)
         return 0;
 }
 
+/* As buf_read, but what is kept goes to the sink, not to memory. */
+static int sink_read(int fd, struct sb_buf *b, const struct sb_frames_sink *sink)
+{
+        if (!sink->write)
+                return buf_read(fd, b);
+        char chunk[65536];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0)
+                return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+        if (n == 0) {
+                b->eof = true;
+                return 0;
+        }
+        b->total += (uint64_t) n;
+        if (b->truncated || b->total > b->cap) {
+                b->truncated = true;   /* past the cap: read and dropped */
+                return 0;
+        }
+        sink->write(sink->ctx, chunk, (size_t) n);
+        return 0;
+}
+
 static int send_job(int ctl, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS], struct sb_error *err)
 {
         union {
@@ -206,7 +228,7 @@ static void stop_runaway_output(const struct job_io *io, struct sb_outcome *o)
 /* Read stdout, stderr and the result channel, and hear the replies, until
  * the answer is complete or limit_ns. */
 static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_replies *rs, uint64_t limit_ns,
-                    struct sb_error *err)
+                    const struct sb_frames_sink *sink, struct sb_error *err)
 {
         int r;
         for (;;) {
@@ -233,11 +255,13 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
                                 continue;
                         return sb_fail(err, errno, "poll job");
                 }
-                struct sb_buf *bufs[4] = { &o->out, &o->err, &o->result, &o->files };
-                int rfds[4] = { io->out[0], io->errp[0], io->res[0], io->files[0] };
-                for (int i = 0; i < 4; i++)
+                struct sb_buf *bufs[3] = { &o->out, &o->err, &o->result };
+                int rfds[3] = { io->out[0], io->errp[0], io->res[0] };
+                for (int i = 0; i < 3; i++)
                         if (pfd[i].revents && (r = buf_read(rfds[i], bufs[i])) < 0)
                                 return sb_fail(err, -r, "read job output");
+                if (pfd[3].revents && (r = sink_read(io->files[0], &o->files, sink)) < 0)
+                        return sb_fail(err, -r, "read job files");
                 stop_runaway_output(io, o);
                 if (pfd[4].revents && (r = take_reply(io->rep[0], o, rs, err)) < 0)
                         return r;
@@ -267,7 +291,8 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         struct sb_job_request req = job_request(spec);
         /* the spawner answers at the latest 2 s after the deadline */
         if ((r = job_send(s->fd, spec, &req, &io, err)) < 0 ||
-            (r = job_read(&io, o, &rs, sb_now_ns() + ((uint64_t) req.wall_ms + GRACE_MS) * SB_NSEC_PER_MSEC, err)) < 0)
+            (r = job_read(&io, o, &rs, sb_now_ns() + ((uint64_t) req.wall_ms + GRACE_MS) * SB_NSEC_PER_MSEC,
+                          &spec->files_sink, err)) < 0)
                 goto out;
 
         if (!o->setup.code && !rs.have_worker && !rs.done.timed_out) {

@@ -13,6 +13,14 @@
 #include "protocol.h"
 #include "spawner.h"
 
+/* Where init's file frames go as they are read (within the same cap as
+ * o->files), so the caller holds no copy of them: write gets each chunk in
+ * order.  Without one they are kept in o->files. */
+struct sb_frames_sink {
+        void (*write)(void *ctx, const char *data, size_t len);
+        void *ctx;
+};
+
 struct sb_job_spec {
         enum sb_dialect dialect;
         unsigned slot;
@@ -32,6 +40,7 @@ struct sb_job_spec {
         size_t files_in_len;
         uint32_t max_files_out;       /* what init may gather from output/ */
         uint64_t max_files_out_bytes;
+        struct sb_frames_sink files_sink;
 };
 
 int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struct sb_outcome *o,

@@ -27,7 +27,8 @@ int main(void)
         ok(c.max_stdout_bytes == 1048576 && c.max_stderr_bytes == 1048576, "output caps default to 1 MiB");
         ok(c.max_result_bytes == 1048576, "max_result_bytes defaults to 1 MiB");
         ok(c.socket_mode == 0660, "socket_mode defaults to 0660");
-        ok(c.n_libraries == 2, "two default libraries");
+        ok(c.n_libraries == 3, "three default libraries");
+        is_str(c.libraries[2], "matplotlib", "matplotlib is offered (and preloaded) by default");
         is_str(c.libraries[1], "pandas", "pandas is offered by default");
         ok(c.n_ro_paths >= 2, "default read-only paths present");
         ok(config_finish(&c, &e) == 0, "defaults pass config_finish");

@@ -25,7 +25,8 @@ int main(void)
         ok(p.tmp_bytes == 32ull << 20 && p.file_size_bytes == 5ull << 20, "sizes in bytes from MB");
         ok(p.max_open_files == 99 && p.max_processes == 17, "per-job counts");
         ok(p.warm, "warm mode by default");
-        ok(p.n_preload == 2 && strcmp(p.preload[0], "numpy") == 0 && strcmp(p.preload[1], "pandas") == 0,
+        ok(p.n_preload == 3 && strcmp(p.preload[0], "numpy") == 0 && strcmp(p.preload[1], "pandas") == 0 &&
+                   strcmp(p.preload[2], "matplotlib") == 0,
            "the libraries to preload, in order");
         is_str(p.python, c.python, "the interpreter");
         snprintf(c.runner, sizeof(c.runner), "/opt/x/share/runner.py");
