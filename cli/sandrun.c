@@ -5,6 +5,7 @@
  * Exit status: 0 the script succeeded, 1 it failed (or the sandbox could not
  * run it), 2 usage error. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,10 +149,39 @@ static int parse_args(int argc, char **argv, struct args *a)
         return 0;
 }
 
+/* A sandrun run from its build tree (cli/sandrun there, or a link to it, as
+ * dev/setup makes in /usr/local/bin) uses the runner and init of that build,
+ * beside it: ../sandbox/python/runner.py and ../sandbox/sandrun-init.  An
+ * installed one has no such files next to it and keeps the compiled-in paths
+ * (where make install or the package put them).  A config file still wins. */
+static void use_own_build(struct config *c)
+{
+        char exe[PATH_MAX], runner[PATH_MAX], init[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0)
+                return;
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+                return;
+        strcpy(slash, "/..");   /* fits: it replaces at least "/x" and the NUL */
+        _cleanup_free_ char *dir = realpath(exe, NULL);
+        if (!dir ||
+            snprintf(runner, sizeof runner, "%s/sandbox/python/runner.py", dir) >= (int)sizeof runner ||
+            snprintf(init, sizeof init, "%s/sandbox/sandrun-init", dir) >= (int)sizeof init ||
+            strlen(runner) >= sizeof c->runner || strlen(init) >= sizeof c->init)
+                return;
+        if (access(runner, R_OK) == 0 && access(init, X_OK) == 0) {
+                strcpy(c->runner, runner);
+                strcpy(c->init, init);
+        }
+}
+
 static int load_config(struct config *c, const char *path)
 {
         struct sb_error err = { 0 };
         config_defaults(c);
+        use_own_build(c);
         if (!path)
                 path = getenv("SANDRUN_CONFIG");
         if ((path || access(DEFAULT_CONFIG, F_OK) == 0) && config_load_file(c, path ? path : DEFAULT_CONFIG, &err) < 0) {
