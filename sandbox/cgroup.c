@@ -20,7 +20,7 @@
  * Else cgroup v1, on hybrid hosts where the memory and pids controllers are
  * mounted as v1 hierarchies (v1 has no delegation; root may make children of
  * its own cgroups, and there is no rule against processes in inner nodes):
- *   M/sandrun-PID/job-N and P/sandrun-PID/job-N, below our own memory (M)
+ *   M/sandrun-NS-PID/job-N and P/sandrun-NS-PID/job-N, below our own memory (M)
  *   and pids (P) cgroups, one directory per running instance so several
  *   instances can share a cgroup.
  * Else none: the rlimits and the other bounds of docs/security.md hold alone,

@@ -1,7 +1,7 @@
 /* cgroup v1, on hybrid hosts where the memory and pids controllers are
  * mounted as v1 hierarchies (v1 has no delegation; root may make children
  * of its own cgroups, and there is no rule against processes in inner
- * nodes): M/sandrun-PID/job-N and P/sandrun-PID/job-N below our own memory
+ * nodes): M/sandrun-NS-PID/job-N and P/sandrun-NS-PID/job-N below our own memory
  * (M) and pids (P) cgroups, and the same below cpu where it is mounted, one
  * directory per running instance so several instances can share a cgroup.
  * A job's first process joins its slot's cgroups first thing. */
@@ -18,18 +18,32 @@
 #include "common/fileio.h"
 #include "cgroup_ops.h"
 
-/* Remove what crashed instances left (sandrun-PID of a dead PID, with no
- * process left in it), then make ours. */
+/* Our instance's name: sandrun-NS-PID, NS our pid namespace's inode.  A pid
+ * means something only in its own namespace, and a hierarchy may be shared
+ * by services in several (a container's sandrun beside the host's): only
+ * the names of our namespace can be checked for a living owner. */
+static unsigned long own_pidns(void)
+{
+        struct stat st;
+        return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long) st.st_ino : 0;
+}
+
+/* Remove what crashed instances of our pid namespace left (sandrun-NS-PID
+ * of a dead PID), then make ours.  Another namespace's are never touched:
+ * deleting a living instance's idle job cgroups would fail its every job. */
 static int instance_dir(const char *parent, char *dir, size_t size, struct sb_error *err)
 {
         _cleanup_close_ int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0)
                 return sb_fail(err, errno, "open %s", parent);
+        unsigned long ns = own_pidns();
         DIR *d = fdopendir(dup(pfd));
         for (struct dirent *e; d && (e = readdir(d));) {
                 int pid;
+                unsigned long their_ns;
                 char tail;
-                if (sscanf(e->d_name, "sandrun-%d%c", &pid, &tail) != 1 || pid <= 0)
+                if (sscanf(e->d_name, "sandrun-%lu-%d%c", &their_ns, &pid, &tail) != 2 || pid <= 0 ||
+                    their_ns != ns || ns == 0)
                         continue;
                 if (!(kill(pid, 0) < 0 && errno == ESRCH))
                         continue;       /* its owner still runs */
@@ -44,7 +58,7 @@ static int instance_dir(const char *parent, char *dir, size_t size, struct sb_er
         }
         if (d)
                 closedir(d);
-        if (snprintf(dir, size, "%s/sandrun-%d", parent, (int) getpid()) >= (int) size)
+        if (snprintf(dir, size, "%s/sandrun-%lu-%d", parent, ns, (int) getpid()) >= (int) size)
                 return sb_failx(err, ENAMETOOLONG, "cgroup path too long");
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return sb_fail(err, errno, "mkdir %s", dir);

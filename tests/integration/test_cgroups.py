@@ -78,3 +78,32 @@ def test_job_in_its_slot_cgroups_and_removed_at_stop():
         assert not os.path.exists(base), base        # sandrun-PID/ is this instance's
     else:
         assert not job_cgroups(base), base           # the service's own cgroup stays
+
+
+def test_v1_leftovers_of_another_pid_namespace_are_left_alone(stack):
+    """Only crashed instances of our own pid namespace are cleaned at start:
+    a pid says nothing across namespaces, and a living instance elsewhere (a
+    container's sandrun on the same hierarchy) would lose its idle job
+    cgroups, and every job after."""
+    start = started_line(stack)
+    if start["cgroup"] == "none" or stack.request("GET", "/health").json["cgroup"] != "v1":
+        pytest.skip("only the v1 layout keeps an instance directory per service")
+    parent = os.path.dirname(start["cgroup"])
+    ns = os.stat("/proc/self/ns/pid").st_ino
+    dead = 4194303        # above any pid_max: no process has it here
+    other = os.path.join(parent, "sandrun-%d-%d" % (ns + 1, dead))
+    ours = os.path.join(parent, "sandrun-%d-%d" % (ns, dead))
+    for d in (other, ours):
+        os.makedirs(os.path.join(d, "job-0"), exist_ok=True)
+    try:
+        with own_stack("sandrun-cgns-", "--slots 1") as st:
+            assert st.execute("def main():\n    return 1\n").status == 200
+            assert os.path.isdir(os.path.join(other, "job-0")), "another namespace's instance was removed"
+            assert not os.path.exists(ours), "a crashed instance of ours was left"
+    finally:
+        for d in (other, ours):
+            for sub in (os.path.join(d, "job-0"), d):
+                try:
+                    os.rmdir(sub)
+                except OSError:
+                    pass
