@@ -14,6 +14,7 @@
 #include "jobs/dialects.h"
 #include "common/cleanup.h"
 #include "files.h"
+#include "live.h"
 
 #ifndef SANDRUN_SYSCONFDIR
 #define SANDRUN_SYSCONFDIR "/etc"
@@ -23,7 +24,7 @@
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: sandrun run SCRIPT.py [--timeout S] [--memory-limit MB] [--stdin FILE] [--config FILE]\n"
-                   "                   [--file PATH]... [--output-dir DIR]\n"
+                   "                   [--file PATH]... [--output-dir DIR] [--ndjson]\n"
                    "       sandrun invoke MODULE.FUNCTION MODULE.py EVENT.json [--timeout S] [--memory-limit MB]\n"
                    "                      [--config FILE] [--file PATH]... [--output-dir DIR]\n"
                    "       sandrun --help | --version\n\n"
@@ -35,6 +36,8 @@ static void usage(FILE *f)
                    "--file PATH puts a copy of PATH in the script's working directory (a relative path keeps\n"
                    "its form, any other goes by its base name); --output-dir DIR writes the files the script\n"
                    "left in output/ under DIR.\n"
+                   "The script's output is shown as it runs when stderr is a terminal (stdout holds the JSON\n"
+                   "body alone); --ndjson prints the events of a streamed answer instead, the result last.\n"
                    "Exit status: 0 success, 1 the script failed, 2 usage error.\n");
 }
 
@@ -98,6 +101,7 @@ struct args {
         bool invoke;
         const char *positional[3];
         const char *stdin_path, *timeout, *memory, *config_path, *output_dir;
+        bool ndjson;
         char **files;                 /* --file, in order (room for argc) */
         size_t n_files;
 };
@@ -118,6 +122,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                 else if (strcmp(argv[i], "--stdin") == 0) slot = &a->stdin_path;
                 else if (strcmp(argv[i], "--config") == 0) slot = &a->config_path;
                 else if (strcmp(argv[i], "--output-dir") == 0) slot = &a->output_dir;
+                else if (strcmp(argv[i], "--ndjson") == 0) {
+                        a->ndjson = true;
+                        continue;
+                }
                 else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc) {
                         a->files[a->n_files++] = argv[++i];
                         continue;
@@ -261,7 +269,8 @@ fail:
 }
 
 /* One job on a service of one slot, through the dialect's own path. */
-static int run_one(struct service *service, const struct dialect *d, struct json_object *req, const char *output_dir)
+static int run_one(struct service *service, const struct dialect *d, struct json_object *req, const char *output_dir,
+                   bool ndjson)
 {
         struct config *c = &service->cfg;
         struct sb_error err = { 0 };
@@ -280,10 +289,19 @@ static int run_one(struct service *service, const struct dialect *d, struct json
         struct http_response resp;
         struct job_lease lease = JOB_LEASE_INIT;
         response_init(&resp);
-        dialect_handle(d, service, body, body_len, &resp, &lease);
+        /* the script's output as it comes: to the terminal, or as events */
+        struct cli_live live = { .ndjson = ndjson, .echo = isatty(STDERR_FILENO) };
+        struct dialect_hooks hooks = { .output = { .write = cli_live_output, .ctx = &live, .cancel_fd = -1 } };
+        dialect_handle_hooked(d, service, body, body_len, &resp, &lease, &hooks);
         if (resp.status >= 500 && resp.reason[0])
                 fprintf(stderr, "sandrun: %s\n", resp.reason);
-        int rc = print_response(&resp);
+        int rc;
+        if (ndjson && resp.ran) {
+                cli_live_result(&live, &resp);
+                rc = resp.exec_status == SB_SUCCESS ? EXIT_OK : EXIT_FAILED;
+        } else {
+                rc = print_response(&resp);
+        }
         if (output_dir && cli_write_outputs(&resp, output_dir) != 0 && rc == EXIT_OK)
                 rc = EXIT_FAILED;
         service_settle(&lease);
@@ -322,7 +340,7 @@ int main(int argc, char **argv)
                 json_object_put(req);
                 return EXIT_FAILED;
         }
-        r = run_one(&service, dialect_of(a.invoke ? EP_INVOKE : EP_EXECUTE), req, a.output_dir);
+        r = run_one(&service, dialect_of(a.invoke ? EP_INVOKE : EP_EXECUTE), req, a.output_dir, a.ndjson);
         json_object_put(req);
         free(a.files);
         return r;

@@ -12,6 +12,7 @@
 #include "jobs/metrics.h"
 #include "params.h"
 #include "server.h"
+#include "stream.h"
 
 static const char *param(FCGX_Request *rq, const char *name)
 {
@@ -84,7 +85,7 @@ static bool method_is_get(const char *method, struct http_response *resp)
 
 /* A dialect's POST: the transport's checks, then the job layer. */
 static void route_post(struct service *s, FCGX_Request *rq, const struct dialect *d, const char *method,
-                       struct http_response *resp, struct job_lease *lease)
+                       struct http_response *resp, struct job_lease *lease, struct stream *st)
 {
         if (strcmp(method, "POST")) {
                 response_error(resp, 405, "method not allowed: use POST");
@@ -110,15 +111,25 @@ static void route_post(struct service *s, FCGX_Request *rq, const struct dialect
                 response_error(resp, 400, "the request body ended early");
                 return;
         }
+        /* /execute and /run stream when asked (docs/api.md); a refusal
+         * before the job has its slot is an ordinary answer */
+        if (d->streams && stream_wanted(rq) && stream_init(st, rq) == 0) {
+                struct dialect_hooks hooks = {
+                        .started = stream_start, .ctx = st,
+                        .output = { .write = stream_output, .ctx = st, .cancel_fd = st->cancel_fd },
+                };
+                dialect_handle_hooked(d, s, body, (size_t) len, resp, lease, &hooks);
+                return;
+        }
         dialect_handle(d, s, body, (size_t) len, resp, lease);
 }
 
 static enum endpoint route(struct service *s, FCGX_Request *rq, const char *path, const char *method,
-                           struct http_response *resp, struct job_lease *lease)
+                           struct http_response *resp, struct job_lease *lease, struct stream *st)
 {
         const struct dialect *d = dialect_find(path);
         if (d) {
-                route_post(s, rq, d, method, resp, lease);
+                route_post(s, rq, d, method, resp, lease, st);
                 return d->endpoint;
         }
         if (strcmp(path, "/health") == 0 || strcmp(path, "/") == 0) {
@@ -181,12 +192,22 @@ void server_handle(struct service *s, FCGX_Request *rq)
 
         struct http_response resp;
         struct job_lease lease = JOB_LEASE_INIT;
+        struct stream st = { .cancel_fd = -1 };
         response_init(&resp);
-        enum endpoint ep = route(s, rq, path, method, &resp, &lease);
+        enum endpoint ep = route(s, rq, path, method, &resp, &lease, &st);
         const struct dialect *d = dialect_of(ep);
         if (d && d->request_id && resp.body && json_object_is_type(resp.body, json_type_object))
                 json_object_object_add(resp.body, "request_id", json_object_new_string(request_id));
-        send_response(rq, &resp);
+        if (st.started) {
+                /* the job has ended: its slot goes back now, whatever the
+                 * client's pace; then the result event, when it can take it */
+                service_settle(&lease);
+                stream_finish(&st, &resp);
+        } else {
+                send_response(rq, &resp);
+        }
+        if (st.cancel_fd >= 0)
+                stream_free(&st);
         /* counted before the client can see the answer, so a scrape that
          * follows it always includes it */
         metrics_request(&s->metrics, ep, resp.status);

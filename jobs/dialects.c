@@ -14,12 +14,14 @@ const struct dialect dialects[] = {
                 .job = SB_DIALECT_EXECUTE,
                 .rules = { .code_field = "script", .has_stdin = true },
                 .request_id = true,
+                .streams = true,
                 .respond = respond_execute,
         },
         {
                 .endpoint = EP_RUN,
                 .job = SB_DIALECT_RUN,
                 .rules = { .code_field = "code", .pydantic = true },
+                .streams = true,
                 .respond = respond_run,
         },
         {
@@ -76,7 +78,8 @@ static void server_error(struct http_response *resp, const char *msg, const char
 }
 
 static int run(const struct dialect *d, struct service *s, const struct job_request *req, struct sb_outcome *o,
-               struct files_out *fo, struct http_response *resp, struct job_lease *lease)
+               struct files_out *fo, struct http_response *resp, struct job_lease *lease,
+               const struct dialect_hooks *hooks)
 {
         struct sb_error err = { 0 };
         struct sb_job_spec spec = {
@@ -98,6 +101,7 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
                 .max_files_out = s->cfg.max_files_out,
                 .max_files_out_bytes = s->cfg.max_files_out_bytes,
                 .files_sink = { .write = files_out_write, .ctx = fo },
+                .output_sink = hooks ? hooks->output : (struct sb_output_sink) { .cancel_fd = -1 },
         };
         resp->timeout_s = req->timeout_s;
         resp->memory_mb = req->memory_mb;
@@ -108,6 +112,8 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
                 snprintf(resp->reason, sizeof(resp->reason), "%s", r == -EBUSY ? "queue full" : "queue wait ran out");
                 return r;
         }
+        if (hooks && hooks->started)
+                hooks->started(hooks->ctx);
         if ((r = service_run(lease, &spec, o, &err)) == -ECONNABORTED || r == -EPIPE) {
                 /* the spawner died under the job (a new one is on its way) or
                  * is gone (the service restarts): the request itself was
@@ -132,6 +138,12 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
 void dialect_handle(const struct dialect *d, struct service *s, const char *body, size_t len,
                     struct http_response *resp, struct job_lease *lease)
 {
+        dialect_handle_hooked(d, s, body, len, resp, lease, NULL);
+}
+
+void dialect_handle_hooked(const struct dialect *d, struct service *s, const char *body, size_t len,
+                           struct http_response *resp, struct job_lease *lease, const struct dialect_hooks *hooks)
+{
         struct job_request req;
         struct request_error rerr = { 0 };
         struct sb_outcome o = { .pending_fd = -1 };
@@ -142,7 +154,7 @@ void dialect_handle(const struct dialect *d, struct service *s, const char *body
                 goto out;
         }
         files_out_init(&fo);
-        if (run(d, s, &req, &o, &fo, resp, lease) < 0) {
+        if (run(d, s, &req, &o, &fo, resp, lease, hooks) < 0) {
                 free(fo.text);
                 goto out;
         }
@@ -151,6 +163,8 @@ void dialect_handle(const struct dialect *d, struct service *s, const char *body
         resp->cpu_ms = o.cpu_ms;
         resp->max_rss_kb = o.max_rss_kb;
         d->respond(&req, &o, resp);
+        if (o.client_stopped)
+                snprintf(resp->reason, sizeof(resp->reason), "the client went away: the job was ended");
         /* every dialect's answer carries the files of output/ */
         files_out_finish(&fo, o.files.truncated, resp);
         metrics_execution(&s->metrics, resp->exec_status, o.duration_ms / 1000.0);

@@ -17,6 +17,7 @@ struct dialect {
         enum sb_dialect job;          /* what the runner does with the code */
         struct request_rules rules;   /* fields, defaults, how a refusal reads */
         bool request_id;              /* the body carries the request's id */
+        bool streams;                 /* answers as NDJSON events when asked (Accept) */
         /* the response from a job's outcome (also when it failed) */
         void (*respond)(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp);
 };
@@ -33,6 +34,17 @@ const struct dialect *dialect_of(enum endpoint e);
  * settles it, after the answer is out (service_settle). */
 void dialect_handle(const struct dialect *d, struct service *s, const char *body, size_t len,
                     struct http_response *resp, struct job_lease *lease);
+
+/* A streamed answer's hooks: started once the request is valid and has its
+ * slot (before, its refusal is an ordinary answer), and the job's output as
+ * it is read. */
+struct dialect_hooks {
+        void (*started)(void *ctx);
+        void *ctx;
+        struct sb_output_sink output;
+};
+void dialect_handle_hooked(const struct dialect *d, struct service *s, const char *body, size_t len,
+                           struct http_response *resp, struct job_lease *lease, const struct dialect_hooks *hooks);
 
 /* GET /health */
 void dialect_health(struct service *s, struct http_response *resp);

@@ -123,6 +123,19 @@ size_t utf8_cut(const char *text, size_t len, size_t max)
         return max;
 }
 
+size_t utf8_incomplete_tail(const char *data, size_t len)
+{
+        const unsigned char *d = (const unsigned char *) data;
+        for (size_t k = 1; k <= 3 && k <= len; k++) {
+                unsigned char c = d[len - k];
+                if ((c & 0xc0) == 0x80)
+                        continue;               /* a continuation byte: look further back */
+                size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+                return need > k ? k : 0;
+        }
+        return 0;
+}
+
 struct json_object *json_text(const char *data, size_t len)
 {
         if (!data)

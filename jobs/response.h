@@ -54,6 +54,10 @@ size_t utf8_valid_prefix(const char *data, size_t len);
  * without splitting a character. */
 size_t utf8_cut(const char *text, size_t len, size_t max);
 
+/* How many bytes at the end of data begin a UTF-8 character the next read
+ * completes (0 to 3): held back, so that no event of a stream splits one. */
+size_t utf8_incomplete_tail(const char *data, size_t len);
+
 /* A JSON string from bytes that may not be UTF-8: bad sequences become U+FFFD,
  * so the response is always valid JSON. */
 struct json_object *json_text(const char *data, size_t len);

@@ -67,6 +67,7 @@ struct job {
         uint64_t oom_before;
         bool timed_out;
         bool output_stopped;         /* the caller said: it wrote too much */
+        bool client_stopped;         /* the caller said: nobody waits for the answer */
         int caller;                  /* the reply socket while the caller may still speak, else -1 */
         uint32_t forbidden_arch;
         int32_t forbidden_nr;
@@ -209,6 +210,7 @@ static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, 
                 .forbidden_nr = j->forbidden_nr,
                 .oom_killed = oom_kills(j->a.events_fd) > j->oom_before,
                 .output_stopped = j->output_stopped,
+                .client_stopped = j->client_stopped,
         };
         /* Now that nothing of the job is left to change them, the files of
          * output/ (gather.h); the report's wall time is the script's, the
@@ -256,10 +258,14 @@ static void hear_caller(struct job *j, short revents)
         ssize_t n = (revents & POLLIN) ? recv(j->caller, &stop, sizeof(stop), MSG_DONTWAIT) : 0;
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 return;
-        if (n == (ssize_t) sizeof(stop) && stop.magic == SB_PROTO_MAGIC && stop.kind == SB_STOP_OUTPUT) {
-                if (!j->timed_out && !j->output_stopped) {
+        if (n == (ssize_t) sizeof(stop) && stop.magic == SB_PROTO_MAGIC &&
+            (stop.kind == SB_STOP_OUTPUT || stop.kind == SB_STOP_CLIENT)) {
+                if (!j->timed_out && !j->output_stopped && !j->client_stopped) {
                         kill(-1, SIGKILL);
-                        j->output_stopped = true;
+                        if (stop.kind == SB_STOP_OUTPUT)
+                                j->output_stopped = true;
+                        else
+                                j->client_stopped = true;
                 }
                 return;
         }

@@ -37,7 +37,7 @@ static int memfd_with(const char *name, const char *data, size_t len, struct sb_
         return sb_take_fd(&fd);
 }
 
-static int buf_read(int fd, struct sb_buf *b)
+static int buf_read(int fd, struct sb_buf *b, const struct sb_output_sink *sink, int which)
 {
         char chunk[65536];
         ssize_t n = read(fd, chunk, sizeof(chunk));
@@ -62,6 +62,8 @@ static int buf_read(int fd, struct sb_buf *b)
                 memcpy(b->data + b->len, chunk, keep);
                 b->len += keep;
                 b->data[b->len] = 0;
+                if (sink && sink->write)
+                        sink->write(sink->ctx, which, chunk, keep);
         }
         return 0;
 }
@@ -70,7 +72,7 @@ static int buf_read(int fd, struct sb_buf *b)
 static int sink_read(int fd, struct sb_buf *b, const struct sb_frames_sink *sink)
 {
         if (!sink->write)
-                return buf_read(fd, b);
+                return buf_read(fd, b, NULL, 0);
         char chunk[65536];
         ssize_t n = read(fd, chunk, sizeof(chunk));
         if (n < 0)
@@ -215,29 +217,38 @@ static int take_reply(int fd, struct sb_outcome *o, struct job_replies *rs, stru
 /* A job that keeps writing past its caps would hold its slot until its
  * timeout while we read and drop what it writes: past the drain limit its
  * init is told to end it (and says so in its report, see outcome.c). */
+static void send_stop(const struct job_io *io, uint32_t kind)
+{
+        struct sb_job_stop stop = { .magic = SB_PROTO_MAGIC, .kind = kind };
+        /* init may have ended already: then its report says how, and this is moot */
+        (void) !send(io->rep[0], &stop, sizeof(stop), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void stop_runaway_output(const struct job_io *io, struct sb_outcome *o)
 {
         if (o->output_stopped || !o->output_drain_limit || o->out.total + o->err.total <= o->output_drain_limit)
                 return;
-        struct sb_job_stop stop = { .magic = SB_PROTO_MAGIC, .kind = SB_STOP_OUTPUT };
-        /* init may have ended already: then its report says how, and this is moot */
-        (void) !send(io->rep[0], &stop, sizeof(stop), MSG_NOSIGNAL | MSG_DONTWAIT);
+        send_stop(io, SB_STOP_OUTPUT);
         o->output_stopped = true;
 }
 
 /* Read stdout, stderr and the result channel, and hear the replies, until
  * the answer is complete or limit_ns. */
 static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_replies *rs, uint64_t limit_ns,
-                    const struct sb_frames_sink *sink, struct sb_error *err)
+                    const struct sb_job_spec *spec, struct sb_error *err)
 {
+        const struct sb_frames_sink *sink = &spec->files_sink;
+        const struct sb_output_sink *out = spec->output_sink.write ? &spec->output_sink : NULL;
+        bool cancelled = false;
         int r;
         for (;;) {
-                struct pollfd pfd[5] = {
+                struct pollfd pfd[6] = {
                         { .fd = o->out.eof ? -1 : io->out[0], .events = POLLIN },
                         { .fd = o->err.eof ? -1 : io->errp[0], .events = POLLIN },
                         { .fd = o->result.eof ? -1 : io->res[0], .events = POLLIN },
                         { .fd = o->files.eof ? -1 : io->files[0], .events = POLLIN },
                         { .fd = rs->have_done ? -1 : io->rep[0], .events = POLLIN },
+                        { .fd = out && !cancelled ? out->cancel_fd : -1, .events = POLLIN },
                 };
                 /* The answer is complete once its pipes are closed and init
                  * has said how the runner ended, with the runner's usage as
@@ -250,7 +261,7 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
                 if (sb_now_ns() >= limit_ns)
                         return sb_failx(err, ETIMEDOUT, "no report from the spawner %u ms after the job's deadline",
                                         GRACE_MS);
-                if (poll(pfd, 5, sb_ms_until(limit_ns, INT32_MAX)) < 0) {
+                if (poll(pfd, 6, sb_ms_until(limit_ns, INT32_MAX)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return sb_fail(err, errno, "poll job");
@@ -258,8 +269,13 @@ static int job_read(const struct job_io *io, struct sb_outcome *o, struct job_re
                 struct sb_buf *bufs[3] = { &o->out, &o->err, &o->result };
                 int rfds[3] = { io->out[0], io->errp[0], io->res[0] };
                 for (int i = 0; i < 3; i++)
-                        if (pfd[i].revents && (r = buf_read(rfds[i], bufs[i])) < 0)
+                        if (pfd[i].revents && (r = buf_read(rfds[i], bufs[i], i < 2 ? out : NULL, i + 1)) < 0)
                                 return sb_fail(err, -r, "read job output");
+                if (pfd[5].revents) {
+                        /* the streamed answer's client went away: nobody waits */
+                        send_stop(io, SB_STOP_CLIENT);
+                        cancelled = true;
+                }
                 if (pfd[3].revents && (r = sink_read(io->files[0], &o->files, sink)) < 0)
                         return sb_fail(err, -r, "read job files");
                 stop_runaway_output(io, o);
@@ -292,7 +308,7 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
         /* the spawner answers at the latest 2 s after the deadline */
         if ((r = job_send(s->fd, spec, &req, &io, err)) < 0 ||
             (r = job_read(&io, o, &rs, sb_now_ns() + ((uint64_t) req.wall_ms + GRACE_MS) * SB_NSEC_PER_MSEC,
-                          &spec->files_sink, err)) < 0)
+                          spec, err)) < 0)
                 goto out;
 
         if (!o->setup.code && !rs.have_worker && !rs.done.timed_out) {

@@ -21,6 +21,17 @@ struct sb_frames_sink {
         void *ctx;
 };
 
+/* Where stdout and stderr go as they are read, for a streamed answer: write
+ * gets each chunk kept within the caps (fd 1 or 2), at once and in order; it
+ * must not block (the job's pipes are drained at full speed whatever the
+ * reader does).  cancel_fd, when readable, means nobody waits for the answer
+ * any more: the job is ended at once (status killed). */
+struct sb_output_sink {
+        void (*write)(void *ctx, int fd, const char *data, size_t len);
+        void *ctx;
+        int cancel_fd;                /* -1: none */
+};
+
 struct sb_job_spec {
         enum sb_dialect dialect;
         unsigned slot;
@@ -41,6 +52,7 @@ struct sb_job_spec {
         uint32_t max_files_out;       /* what init may gather from output/ */
         uint64_t max_files_out_bytes;
         struct sb_frames_sink files_sink;
+        struct sb_output_sink output_sink;   /* write NULL: none */
 };
 
 int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struct sb_outcome *o,

@@ -136,6 +136,11 @@ void sb_outcome_classify(struct sb_outcome *o, const struct sb_job_reply *how, u
                 /* its caller had init end it: it wrote more than it may */
                 o->status = SB_OUTPUT_LIMIT;
                 o->output_stopped = true;
+        } else if (how->client_stopped) {
+                /* nobody waits for the answer: ended, as by a SIGKILL */
+                o->status = SB_KILLED;
+                o->signal = SIGKILL;
+                o->client_stopped = true;
         } else if (how->oom_killed && (WIFSIGNALED(st) || !o->header)) {
                 /* the job's memory cgroup killed the runner (or its end) */
                 o->status = SB_MEMORY;

@@ -73,6 +73,7 @@ struct sb_outcome {
          * had written more than output_drain_limit bytes to stdout and stderr */
         bool output_stopped;
         uint64_t output_drain_limit;
+        bool client_stopped;          /* SB_KILLED because the streamed answer's client went away */
 };
 
 /* Parse the runner's frame in o->result into o->runner_status, o->header

@@ -56,6 +56,7 @@ enum sb_reply_kind {
  * hold it).  Init ends the job at once and says so in its report. */
 enum sb_stop_kind {
         SB_STOP_OUTPUT = 1,          /* the job wrote more than max_output_drain_bytes */
+        SB_STOP_CLIENT = 2,          /* the client of a streamed answer went away */
 };
 
 struct sb_job_stop {
@@ -83,6 +84,9 @@ struct sb_job_reply {
         uint32_t oom_killed;
         /* WORKER_EXIT: init ended the job at its caller's word (SB_STOP_OUTPUT) */
         uint32_t output_stopped;
+        /* WORKER_EXIT: init ended the job because its client went away */
+        uint32_t client_stopped;
+        uint32_t pad2;
         char msg[256];
 };
 

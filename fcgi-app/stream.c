@@ -1,0 +1,221 @@
+/* Streamed answers: see stream.h. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "stream.h"
+
+bool stream_wanted(FCGX_Request *rq)
+{
+        const char *accept = FCGX_GetParam("HTTP_ACCEPT", rq->envp);
+        if (!accept)
+                return false;
+        /* one of the listed types, parameters and case aside */
+        for (const char *p = accept; (p = strcasestr(p, "application/x-ndjson")); p++) {
+                char after = p[sizeof("application/x-ndjson") - 1];
+                bool starts = p == accept || p[-1] == ',' || p[-1] == ' ';
+                if (starts && (after == 0 || after == ',' || after == ';' || after == ' '))
+                        return true;
+        }
+        return false;
+}
+
+int stream_init(struct stream *st, FCGX_Request *rq)
+{
+        memset(st, 0, sizeof(*st));
+        st->rq = rq;
+        st->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (st->cancel_fd < 0)
+                return -errno;
+        pthread_mutex_init(&st->lock, NULL);
+        pthread_cond_init(&st->cond, NULL);
+        return 0;
+}
+
+/* Add a line (the lock held).  Output events may be dropped, the result not. */
+static bool append(struct stream *st, const char *line, size_t n, bool droppable)
+{
+        if (st->gone)
+                return true;
+        if (droppable && st->len + n > STREAM_PENDING_MAX)
+                return false;
+        if (st->len + n > st->cap) {
+                size_t cap = st->cap ? st->cap : 65536;
+                while (cap < st->len + n)
+                        cap *= 2;
+                char *p = realloc(st->pending, cap);
+                if (!p)
+                        return false;
+                st->pending = p, st->cap = cap;
+        }
+        memcpy(st->pending + st->len, line, n);
+        st->len += n;
+        pthread_cond_signal(&st->cond);
+        return true;
+}
+
+static void event(struct stream *st, int fd, const char *data, size_t n)
+{
+        if (n == 0)
+                return;
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "type", json_object_new_string(fd == 2 ? "stderr" : "stdout"));
+        json_object_object_add(o, "data", json_text(data, n));
+        size_t len;
+        const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+        pthread_mutex_lock(&st->lock);
+        if (!append(st, text, len, true) || !append(st, "\n", 1, true))
+                st->dropped[fd] = true;
+        pthread_mutex_unlock(&st->lock);
+        json_object_put(o);
+}
+
+void stream_output(void *ctx, int fd, const char *data, size_t len)
+{
+        struct stream *st = ctx;
+        if (fd != 1 && fd != 2)
+                return;
+        /* what the last read cut, then this read, without what it cuts */
+        size_t carried = st->carry_len[fd];
+        char *joined = malloc(carried + len);
+        if (!joined)
+                return;
+        memcpy(joined, st->carry[fd], carried);
+        memcpy(joined + carried, data, len);
+        size_t total = carried + len, hold = utf8_incomplete_tail(joined, total);
+        event(st, fd, joined, total - hold);
+        memcpy(st->carry[fd], joined + total - hold, hold);
+        st->carry_len[fd] = hold;
+        free(joined);
+}
+
+/* The connection to nginx: closed (the client went away) or failing. */
+static bool connection_lost(struct stream *st)
+{
+        struct pollfd p = { .fd = st->rq->ipcFd, .events = POLLRDHUP };
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static void lost(struct stream *st)
+{
+        uint64_t one = 1;
+        pthread_mutex_lock(&st->lock);
+        st->gone = true;
+        st->len = 0;
+        pthread_mutex_unlock(&st->lock);
+        (void) !write(st->cancel_fd, &one, sizeof(one));
+}
+
+static bool put(struct stream *st, const char *data, size_t len)
+{
+        return FCGX_PutStr(data, (int) len, st->rq->out) == (int) len && FCGX_FFlush(st->rq->out) == 0;
+}
+
+static void *writer(void *arg)
+{
+        struct stream *st = arg;
+        static const char head[] = "Status: 200 OK\r\n"
+                                   "Content-Type: application/x-ndjson\r\n"
+                                   "Cache-Control: no-store\r\n"
+                                   "X-Accel-Buffering: no\r\n\r\n";
+        uint64_t last = sb_now_ns();
+        if (!put(st, head, sizeof(head) - 1)) {
+                lost(st);
+                return NULL;
+        }
+        for (;;) {
+                pthread_mutex_lock(&st->lock);
+                if (!st->len && !st->done) {
+                        /* a look at the connection five times a second */
+                        struct timespec ts;
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        ts.tv_nsec += 200000000;
+                        if (ts.tv_nsec >= 1000000000)
+                                ts.tv_sec++, ts.tv_nsec -= 1000000000;
+                        pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+                }
+                char *chunk = st->pending;
+                size_t n = st->len;
+                bool done = st->done;
+                st->pending = NULL, st->len = st->cap = 0;
+                pthread_mutex_unlock(&st->lock);
+                bool ok = true;
+                if (n)
+                        ok = put(st, chunk, n), last = sb_now_ns();
+                else if (!done && sb_now_ns() - last >= STREAM_PING_NS)
+                        ok = put(st, "{\"type\":\"ping\"}\n", 16), last = sb_now_ns();
+                free(chunk);
+                if (!ok || (!done && connection_lost(st))) {
+                        lost(st);
+                        return NULL;
+                }
+                if (done && !n)
+                        return NULL;
+        }
+}
+
+void stream_start(void *ctx)
+{
+        struct stream *st = ctx;
+        if (pthread_create(&st->writer, NULL, writer, st) == 0)
+                st->started = true;
+        else
+                lost(st);
+}
+
+/* Flags of what the stream dropped, set in the body the result event holds. */
+static void mark_dropped(struct stream *st, struct http_response *resp)
+{
+        static const char *const names[3] = { NULL, "stdout_truncated", "stderr_truncated" };
+        for (int fd = 1; fd <= 2; fd++)
+                if (st->dropped[fd] && resp->body && json_object_is_type(resp->body, json_type_object) &&
+                    json_object_object_get_ex(resp->body, names[fd], NULL))
+                        json_object_object_add(resp->body, names[fd], json_object_new_boolean(1));
+}
+
+void stream_finish(struct stream *st, struct http_response *resp)
+{
+        for (int fd = 1; fd <= 2; fd++)
+                if (st->carry_len[fd]) {
+                        event(st, fd, (const char *) st->carry[fd], st->carry_len[fd]);
+                        st->carry_len[fd] = 0;
+                }
+        pthread_mutex_lock(&st->lock);
+        mark_dropped(st, resp);
+        pthread_mutex_unlock(&st->lock);
+        struct iovec v[3];
+        size_t n = response_pieces(resp, v);
+        char head[64];
+        int hn = snprintf(head, sizeof(head), "{\"type\":\"result\",\"http_status\":%d%s", resp->status,
+                          v[0].iov_len > 2 ? "," : "");
+        pthread_mutex_lock(&st->lock);
+        append(st, head, (size_t) hn, false);
+        /* the body without its opening brace */
+        append(st, (const char *) v[0].iov_base + 1, v[0].iov_len - 1, false);
+        for (size_t i = 1; i < n; i++)
+                append(st, v[i].iov_base, v[i].iov_len, false);
+        append(st, "\n", 1, false);
+        st->done = true;
+        pthread_cond_signal(&st->cond);
+        pthread_mutex_unlock(&st->lock);
+        if (st->started)
+                pthread_join(st->writer, NULL);
+        st->started = false;
+}
+
+void stream_free(struct stream *st)
+{
+        if (st->started)
+                pthread_join(st->writer, NULL);
+        free(st->pending);
+        if (st->cancel_fd >= 0)
+                close(st->cancel_fd);
+        pthread_mutex_destroy(&st->lock);
+        pthread_cond_destroy(&st->cond);
+}
