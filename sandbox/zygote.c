@@ -70,6 +70,12 @@ static int start_python(const struct sb_plan *p, struct sb_error *err)
 
         /* The interpreter's environment is the job's: whatever the service
          * was started with (secrets included) must not be in os.environ. */
+        /* One malloc arena, as the job's GLIBC_TUNABLES asks of a cold job's
+         * python3 (a fork does not read the environment again): another
+         * thread's arena reserves 64 MB of address space that RLIMIT_AS,
+         * counted from our size, would hand to every job unseen (an import
+         * that starts a thread, matplotlib's font-cache timer, makes one). */
+        mallopt(M_ARENA_MAX, 1);
         clearenv();
         for (size_t i = 0; sb_job_environ[i]; i++)
                 putenv(sb_job_environ[i]);
@@ -204,6 +210,9 @@ int sb_zygote_init(const struct sb_plan *p, struct sb_error *err)
         runner_module = PyImport_ImportModule("_sandrun_runner");
         if (!runner_module)
                 return py_fail(err, "import runner");
+        /* the imports' garbage goes back to the system: a job's fork copies
+         * no page of it, and cannot reuse it unseen (sb_zygote_size) */
+        malloc_trim(0);
         collapse_heap();
         return 0;
 }
@@ -228,6 +237,14 @@ void sb_zygote_size(uint64_t *vsize, uint64_t *rss)
                 fclose(f);
         *vsize = (uint64_t) pages * (uint64_t) sysconf(_SC_PAGESIZE);
         *rss = (uint64_t) anon_kb * 1024;
+        /* What the imports allocated and freed stays mapped in malloc's heap
+         * (matplotlib's font list alone leaves tens of MB): a job reuses it
+         * without mapping anything, so RLIMIT_AS, counted from our size,
+         * would not see it.  It is not ours to give: the base is our size
+         * without it. */
+        struct mallinfo2 mi = mallinfo2();
+        uint64_t free_heap = (uint64_t) mi.fordblks;
+        *vsize -= free_heap < *vsize / 2 ? free_heap : *vsize / 2;
 }
 
 void sb_zygote_before_fork(void)
