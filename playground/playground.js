@@ -269,7 +269,7 @@
     filesInput: $("files-input"), filesError: $("files-error"), filesList: $("files-list"),
     filesTotal: $("files-total"), filesMaxCount: $("files-max-count"), filesMaxBytes: $("files-max-bytes"),
     timeout: $("timeout"), memory: $("memory"),
-    run: $("run"), runLabel: $("run-label"),
+    run: $("run"), runLabel: $("run-label"), stop: $("stop"), live: $("live"), runHelp: $("run-help"),
     output: $("output"), announce: $("announce"), placeholder: $("placeholder"),
     answer: $("answer"), status: $("status"), http: $("http"),
     mDuration: $("m-duration"), mCpu: $("m-cpu"), mMemory: $("m-memory"),
@@ -292,6 +292,7 @@
     errorLines: new Set(),
     markLine: 0,
     inputs: [],          // the attached input files (File objects), sent as "files"
+    abort: null,         // the running request's AbortController (Stop)
     blobUrls: [],        // object URLs of the returned files' download links
   };
 
@@ -1133,17 +1134,24 @@
     return ls[ls.length - 1] || "";
   }
 
-  function render(d, http, text, body, headers, roundtripMs) {
+  // HTTP is the response, or for a streamed answer {status: the result
+  // event's http_status}; STREAMED says so (TEXT is then the event's line,
+  // whose "type" and "http_status" are not part of the answer).
+  function render(d, http, text, body, headers, roundtripMs, streamed) {
     resetOutput();
     const file = userFile();
     const rid = headers.get("X-Request-Id") || (body && body.request_id) || "–";
     el.mRequestId.textContent = rid;
     el.mRoundtrip.textContent = fmtMs(roundtripMs);
-    el.http.textContent = `HTTP ${http.status}${http.statusText ? " " + http.statusText : ""}`;
+    el.http.textContent = `HTTP ${http.status}${http.statusText ? " " + http.statusText : ""}` +
+      (streamed ? " · streamed" : "");
 
     let tree;
     if (body !== null && typeof body === "object") {
       try { tree = parseLossless(text); } catch (e) { tree = fromPlain(body); }
+      if (streamed && tree instanceof JObj) {
+        tree.entries = tree.entries.filter(([k]) => k !== "type" && k !== "http_status");
+      }
     }
 
     // Errors that did not run the code: auth, limits, validation, overload.
@@ -1343,9 +1351,12 @@
 
   let ticker = null;
 
-  function setRunning(on) {
+  function setRunning(on, stoppable) {
     state.running = on;
     el.run.disabled = on;
+    el.stop.hidden = !(on && stoppable);
+    el.runHelp.hidden = on && stoppable;   // Stop takes its place meanwhile
+    el.stop.disabled = false;
     el.run.classList.toggle("busy", on);
     el.output.setAttribute("aria-busy", String(on));
     clearInterval(ticker);
@@ -1360,15 +1371,25 @@
     }
   }
 
+  // /execute and /run answer as a stream of NDJSON events when asked:
+  // output is shown as the script writes it.
+  const STREAMED = new Set(["execute", "run"]);
+  const NDJSON = "application/x-ndjson";
+  const LIVE_CAP = 4 * 1024 * 1024;   // characters kept per live pane
+
   async function run() {
     if (state.running) return;
     const d = dialect();
     const payload = buildPayload(d);
     if (!payload) return;
     if (state.previous == null) el.note.hidden = true;
-    setRunning(true);
+    const streamed = STREAMED.has(d);
+    const ctl = new AbortController();
+    state.abort = ctl;
+    setRunning(true, streamed);
     announce(`Running on ${DIALECTS[d].path}…`);
-    const headers = { "Content-Type": "application/json", Accept: "application/json" };
+    // Errors (validation, busy, auth) still come back as plain JSON.
+    const headers = { "Content-Type": "application/json", Accept: streamed ? NDJSON : "application/json" };
     const key = el.key.value.trim();
     if (key) headers["X-API-Key"] = key;
     if (state.inputs.length) {
@@ -1376,25 +1397,191 @@
         payload.files = await encodeInputs();
       } catch (e) {
         fieldError(el.filesInput, el.filesError, e.message);
+        state.abort = null;
         setRunning(false);
         return;
       }
     }
     const t0 = performance.now();
+    let live = null;
     try {
       const r = await fetch(DIALECTS[d].path, {
         method: "POST", headers, body: JSON.stringify(payload), cache: "no-store",
+        signal: ctl.signal,
       });
-      const text = await r.text();
-      let body = null;
-      try { body = JSON.parse(text); } catch (e) { body = null; }
-      render(d, r, text, body, r.headers, performance.now() - t0);
+      const type = (r.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
+      if (streamed && r.ok && type === NDJSON && r.body) {
+        live = startLive(r.headers);
+        await readStream(d, r, live, t0);
+      } else {
+        // Not a stream (an error, an older service, /invoke): as it is.
+        const text = await r.text();
+        let body = null;
+        try { body = JSON.parse(text); } catch (e) { body = null; }
+        render(d, r, text, body, r.headers, performance.now() - t0);
+      }
     } catch (e) {
-      renderNetworkError(e, performance.now() - t0);
+      if (live) {
+        endLiveWithout(ctl.signal.aborted ? null : e, performance.now() - t0);
+      } else if (ctl.signal.aborted) {
+        renderStopped(performance.now() - t0);
+      } else {
+        renderNetworkError(e, performance.now() - t0);
+      }
     } finally {
+      if (live) live.stop();
+      state.abort = null;
       setRunning(false);
     }
   }
+
+  // The output panes while the stream runs: what the script writes so far.
+  function startLive(headers) {
+    resetOutput();
+    setStatus("live", "running");
+    el.http.textContent = "HTTP 200 · streaming";
+    el.mRequestId.textContent = headers.get("X-Request-Id") || "–";
+    el.mDuration.textContent = el.mCpu.textContent = el.mMemory.textContent =
+      el.mRoundtrip.textContent = "–";
+    el.resultBox.hidden = el.logsBox.hidden = true;
+    const panes = {};
+    for (const [name, box, pre, trunc] of [
+      ["stdout", el.stdoutBox, el.stdout, el.stdoutTrunc],
+      ["stderr", el.stderrBox, el.stderr, el.stderrTrunc],
+    ]) {
+      box.hidden = false;
+      box.classList.add("empty");
+      pre.textContent = "(nothing yet)";
+      panes[name] = { box, pre, trunc, node: null, size: 0 };
+    }
+    const live = {
+      panes,
+      lastOutput: performance.now(),
+      quiet: setInterval(() => {
+        const s = Math.floor((performance.now() - live.lastOutput) / 1000);
+        el.live.textContent = s >= 5 ? `still running · no output for ${s} s` : "live output";
+      }, 1000),
+      stop() { clearInterval(live.quiet); el.live.hidden = true; },
+    };
+    el.live.textContent = "live output";
+    el.live.hidden = false;
+    revealOutput();
+    return live;
+  }
+
+  // Append TEXT to a live pane (a DOM text node, never markup); the pane
+  // keeps following the end unless the user scrolled up in it.
+  function appendLive(live, name, text) {
+    const p = live.panes[name];
+    if (!text) return;
+    live.lastOutput = performance.now();
+    if (p.size >= LIVE_CAP) { p.trunc.hidden = false; return; }
+    if (p.size + text.length > LIVE_CAP) {
+      text = text.slice(0, LIVE_CAP - p.size);
+      p.trunc.hidden = false;
+    }
+    const pre = p.pre;
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    if (!p.node) {
+      p.box.classList.remove("empty");
+      p.node = document.createTextNode("");
+      pre.replaceChildren(p.node);
+    }
+    p.node.appendData(text);
+    p.size += text.length;
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+  }
+
+  // Read the NDJSON stream to its result event, showing output as it comes.
+  async function readStream(d, r, live, t0) {
+    const reader = r.body.getReader();
+    const dec = new TextDecoder();
+    let buf = "";
+    let scan = 0;         // where in buf to look for the next newline
+    let finished = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      buf += done ? dec.decode() : dec.decode(value, { stream: true });
+      const out = { stdout: "", stderr: "" };
+      let start = 0;
+      let nl;
+      const lines = [];
+      while ((nl = buf.indexOf("\n", scan)) >= 0) {
+        lines.push(buf.slice(start, nl));
+        start = scan = nl + 1;
+      }
+      buf = buf.slice(start);
+      scan = buf.length;
+      if (done && buf.trim()) { lines.push(buf); buf = ""; }
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        let ev;
+        try { ev = JSON.parse(line); } catch (e) { continue; }   // not an event: skipped
+        if (!ev || typeof ev !== "object") continue;
+        if ((ev.type === "stdout" || ev.type === "stderr") && typeof ev.data === "string") {
+          out[ev.type] += ev.data;
+        } else if (ev.type === "result") {
+          appendLive(live, "stdout", out.stdout);
+          appendLive(live, "stderr", out.stderr);
+          out.stdout = out.stderr = "";
+          const body = { ...ev };
+          delete body.type;
+          delete body.http_status;
+          const status = typeof ev.http_status === "number" ? ev.http_status : 200;
+          live.stop();
+          render(d, { status, statusText: "" }, line, body, r.headers, performance.now() - t0, true);
+          finished = true;
+        }
+        // "ping" and events this page does not know: nothing to show
+        // (the quiet timer says the script is still running).
+      }
+      appendLive(live, "stdout", out.stdout);
+      appendLive(live, "stderr", out.stderr);
+      if (finished) {
+        reader.cancel().catch(() => {});
+        return;
+      }
+      if (done) break;
+    }
+    throw new Error("the stream ended before the result");
+  }
+
+  // The stream stopped without its result: Stop (ERR null) or a broken
+  // connection. What arrived stays in the panes.
+  function endLiveWithout(err, roundtripMs) {
+    el.mRoundtrip.textContent = fmtMs(roundtripMs);
+    el.http.textContent = "HTTP 200 · streamed";
+    setStatus("bad", err ? "No result" : "stopped");
+    for (const p of [el.stdoutBox, el.stderrBox]) {
+      if (p.classList.contains("empty")) p.querySelector("pre").textContent = "(empty)";
+    }
+    if (err) {
+      showError("The answer broke off: " + (err && err.message ? err.message : err) +
+        ". The output above is what arrived.", null, userFile());
+      announce("The answer broke off before the result.");
+    } else {
+      showError("Stopped: the job was ended. The output above is what it wrote until then.", null, userFile());
+      announce("Stopped.");
+    }
+  }
+
+  function renderStopped(roundtripMs) {
+    resetOutput();
+    setStatus("bad", "stopped");
+    el.http.textContent = "";
+    el.mRequestId.textContent = "–";
+    el.mRoundtrip.textContent = fmtMs(roundtripMs);
+    el.mDuration.textContent = el.mCpu.textContent = el.mMemory.textContent = "–";
+    showError("Stopped before the service answered.", null, userFile());
+    el.resultBox.hidden = el.stdoutBox.hidden = el.stderrBox.hidden = el.logsBox.hidden = true;
+    announce("Stopped.");
+  }
+
+  el.stop.addEventListener("click", () => {
+    if (!state.abort) return;
+    el.stop.disabled = true;
+    state.abort.abort();
+  });
 
   el.run.addEventListener("click", run);
   document.addEventListener("keydown", (e) => {

@@ -685,6 +685,221 @@ describe("playground in a real browser", () => {
     await done(page, "14-files-example");
   });
 
+  // ---------------------------------------------------------- live output
+
+  // Click Run on a script that prints, sleeps SLEEP_S seconds, then prints
+  // again: the first output must be on the page while the run still goes
+  // (no result, no final status yet), the rest once it has ended.
+  async function runLive(page, { first, firstErr, second, sleepS, path: p }) {
+    const t0 = Date.now();
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST", { timeout: RUN_TIMEOUT }),
+      page.click("#run"),
+    ]);
+    assert.equal(resp.url(), base + p);
+    assert.equal(resp.request().headers().accept, "application/x-ndjson");
+    assert.equal(resp.status(), 200);
+    assert.match(resp.headers()["content-type"], /^application\/x-ndjson/);
+    // One snapshot taken inside the page, so that what it says holds at
+    // one instant: the first line is shown and the run is not over.
+    const seen = await (await page.waitForFunction(([a, b]) => {
+      const out = document.getElementById("stdout").textContent;
+      const err = document.getElementById("stderr").textContent;
+      if (!out.includes(a) || (b && !err.includes(b))) return null;
+      return {
+        stdout: out, stderr: err,
+        status: document.getElementById("status").textContent,
+        running: document.getElementById("run").disabled,
+        stop: !document.getElementById("stop").hidden,
+        result: !document.getElementById("result-box").hidden,
+        error: !document.getElementById("error-box").hidden,
+        http: document.getElementById("http").textContent,
+      };
+    }, [first, firstErr], { timeout: RUN_TIMEOUT, polling: 50 })).jsonValue();
+    const firstAt = Date.now() - t0;
+    assert.ok(firstAt < sleepS * 1000 - 500, `the first line appeared after ${firstAt} ms`);
+    assert.equal(seen.running, true, JSON.stringify(seen));
+    assert.equal(seen.stop, true, JSON.stringify(seen));
+    assert.equal(seen.status, "running", JSON.stringify(seen));
+    assert.equal(seen.result, false, JSON.stringify(seen));
+    assert.equal(seen.error, false, JSON.stringify(seen));
+    assert.match(seen.http, /streaming/);
+    assert.ok(!seen.stdout.includes(second), JSON.stringify(seen));
+    if (firstErr) assert.ok(!seen.stdout.includes(firstErr), "stderr kept out of stdout");
+    await shot(page, `15-live-${p.slice(1)}`);
+    await page.waitForFunction(() => !document.getElementById("run").disabled, null,
+      { timeout: RUN_TIMEOUT });
+    const total = Date.now() - t0;
+    assert.ok(total >= sleepS * 1000, `the run took ${total} ms`);
+    assert.equal(await visible(page, "#stop"), false);
+    assert.match(await text(page, "#http"), /^HTTP 200 · streamed$/);
+    return { firstAt, total };
+  }
+
+  const LIVE_SLEEP = 3;
+
+  test("live output on /execute: the first line shows while the script still runs", async () => {
+    const page = await keyedPage();
+    await page.fill("#code", [
+      "import sys",
+      "import time",
+      "",
+      "def main():",
+      "    print('first line')",
+      "    print('a warning', file=sys.stderr)",
+      `    time.sleep(${LIVE_SLEEP})`,
+      "    print('second line')",
+      "    return {'slept': " + LIVE_SLEEP + "}",
+      "",
+    ].join("\n"));
+    const t = await runLive(page, { first: "first line", firstErr: "a warning",
+      second: "second line", sleepS: LIVE_SLEEP, path: "/execute" });
+    assert.equal(await text(page, "#status"), "success", await text(page, "#output"));
+    assert.equal(await text(page, "#stdout"), "first line\nsecond line\n");
+    assert.equal(await text(page, "#stderr"), "a warning\n");
+    assert.deepEqual(JSON.parse(await text(page, "#result")), { slept: LIVE_SLEEP });
+    assert.match(await text(page, "#m-duration"), /^\d+(\.\d+)? s$/);
+    assert.match(await text(page, "#m-request-id"), /^[0-9a-f]{32}$/);
+    assert.equal(await visible(page, "#error-box"), false);
+    assert.equal(await visible(page, "#live"), false);
+    console.log(`# /execute: first line after ${t.firstAt} ms, result after ${t.total} ms`);
+    await done(page, "16-live-execute-done");
+  });
+
+  test("live output on /run, and a failing script's traceback after it", async () => {
+    const page = await keyedPage();
+    await chooseDialect(page, "run");
+    await page.fill("#code", [
+      "import time",
+      "print('starting')",
+      `time.sleep(${LIVE_SLEEP})`,
+      "print('finishing')",
+      "",
+    ].join("\n"));
+    const t = await runLive(page, { first: "starting", second: "finishing",
+      sleepS: LIVE_SLEEP, path: "/run" });
+    assert.equal(await text(page, "#status"), "success", await text(page, "#output"));
+    assert.equal(await text(page, "#stdout"), "starting\nfinishing\n");
+    assert.match(await text(page, "#m-memory"), /MB$/);
+    assert.equal(await visible(page, "#result-box"), false);
+    console.log(`# /run: first line after ${t.firstAt} ms, result after ${t.total} ms`);
+
+    // The error example streams too; its result is rendered as before.
+    await chooseExample(page, "error");
+    await runFailing(page, { message: /ZeroDivisionError on line 2/,
+      traceback: /File "main\.py", line 6/, line: "2" });
+    assert.match(await text(page, "#stdout"), /averaging an empty list/);
+    await done(page);
+  });
+
+  test("validation errors are plain JSON answers, shown as before", async () => {
+    const page = await keyedPage();
+    await page.fill("#code", "");
+    let resp = await runAndWait(page);
+    assert.equal(resp.status(), 400);
+    assert.match(resp.headers()["content-type"], /^application\/json/);
+    assert.equal(await text(page, "#status"), "Request failed");
+    assert.match(await text(page, "#error-message"), /^400: .*script/);
+    assert.match(await text(page, "#http"), /^HTTP 400/);
+    assert.doesNotMatch(await text(page, "#http"), /stream/);
+    assert.equal(await visible(page, "#stdout-box"), false);
+    await shot(page, "17-validation-error");
+
+    await chooseDialect(page, "run");
+    await page.fill("#code", "");
+    resp = await runAndWait(page);
+    assert.equal(resp.status(), 422);
+    assert.equal(await text(page, "#status"), "Request failed");
+    assert.match(await text(page, "#error-message"), /^422: [^\n]*\n• code: /);
+    await done(page);
+  });
+
+  test("Stop ends a streaming run: the output so far stays, the slot is freed", async () => {
+    const page = await keyedPage();
+    await page.fill("#code", [
+      "import time",
+      "",
+      "def main():",
+      "    print('tick')",
+      "    print('x' * 300000 + 'end')",
+      "    time.sleep(60)",
+      "    return 'never'",
+      "",
+    ].join("\n"));
+    await page.click("#run");
+    // A 300 kB line spans many chunks of the stream: it arrives whole.
+    await page.waitForFunction(() => document.getElementById("stdout").textContent.includes("end"),
+      null, { timeout: RUN_TIMEOUT });
+    const big = "tick\n" + "x".repeat(300000) + "end\n";
+    assert.equal(await page.evaluate(() => document.getElementById("stdout").textContent), big);
+    assert.equal(await visible(page, "#stop"), true);
+    const t0 = Date.now();
+    await page.click("#stop");
+    await page.waitForFunction(() => !document.getElementById("run").disabled, null, { timeout: 5000 });
+    assert.equal(await text(page, "#status"), "stopped");
+    assert.equal(await page.evaluate(() => document.getElementById("stdout").textContent), big);
+    assert.match(await text(page, "#error-message"), /Stopped/);
+    assert.equal(await visible(page, "#stop"), false);
+    // The service ended the job when the connection closed.
+    let busy;
+    for (;;) {
+      const h = await (await fetch(base + "/health", { headers: { Accept: "application/json" } })).json();
+      busy = h.slots.busy;
+      if (busy === 0 || Date.now() - t0 > 5000) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(busy, 0, "a slot is still busy after Stop");
+    await done(page, "18-stopped");
+  });
+
+  test("the stream parser: pings, unknown events, no final newline, an error's result event", async () => {
+    const page = await keyedPage();
+    const events = [
+      { type: "stdout", data: "héllo <b>not bold</b>\n" },
+      { type: "ping" },
+      { type: "stderr", data: "Traceback (most recent call last):\n" },
+      { type: "something-new", x: 1 },
+      {
+        type: "result", http_status: 400, status: "error", result: null,
+        stdout: "héllo <b>not bold</b>\n", stderr: "Traceback (most recent call last):\n",
+        error: "ZeroDivisionError: division by zero",
+        traceback: "Traceback (most recent call last):\n  File \"script.py\", line 2, in main\nZeroDivisionError: division by zero\n",
+        duration_ms: 12.5, cpu_ms: 10, max_rss_kb: 9000, stdout_truncated: false, stderr_truncated: false,
+        files: [], files_truncated: false, request_id: "0123456789abcdef0123456789abcdef",
+      },
+    ];
+    // No final newline, and \n inside the JSON strings only escaped.
+    const body = events.map((e) => JSON.stringify(e)).join("\n");
+    await page.route("**/execute", (route) => route.fulfill({
+      status: 200, contentType: "application/x-ndjson", body,
+    }));
+    await page.fill("#code", "def main():\n    return 1 / 0\n");
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "error");
+    assert.match(await text(page, "#http"), /^HTTP 400 · streamed$/);
+    assert.match(await text(page, "#error-message"), /ZeroDivisionError: division by zero/);
+    assert.match(await text(page, "#traceback"), /File "script\.py", line 2, in main/);
+    assert.equal(await errorLine(page), "2");
+    assert.equal(await text(page, "#stdout"), "héllo <b>not bold</b>\n");
+    assert.equal(await page.locator("#output b").count(), 0);
+    assert.equal(await text(page, "#m-request-id"), "0123456789abcdef0123456789abcdef");
+    assert.equal(await visible(page, "#result-box"), true);
+    assert.equal(await text(page, "#result"), "null");
+    await page.unroute("**/execute");
+
+    // A stream that ends without its result event says so.
+    await page.route("**/execute", (route) => route.fulfill({
+      status: 200, contentType: "application/x-ndjson",
+      body: JSON.stringify({ type: "stdout", data: "partial\n" }) + "\n",
+    }));
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "No result");
+    assert.match(await text(page, "#error-message"), /broke off/);
+    assert.equal(await text(page, "#stdout"), "partial\n");
+    await page.unroute("**/execute");
+    await done(page);
+  });
+
   test("nothing was loaded from outside the machine", () => {
     assert.deepEqual(outsideRequests, []);
   });
