@@ -7,15 +7,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "jobs/response.h"
+#include "jobs/events.h"
 
 struct cli_live {
         bool ndjson;
         bool echo;                    /* to the terminal */
-        char carry[3][4];             /* --ndjson: a character cut by a read */
-        size_t carry_len[3];
+        struct output_events events;  /* --ndjson */
 };
 
+void cli_live_init(struct cli_live *l, bool ndjson, bool echo);
 /* sb_output_sink.write */
 void cli_live_output(void *ctx, int fd, const char *data, size_t len);
 /* --ndjson: the result event, the body inside it. */

@@ -290,7 +290,8 @@ static int run_one(struct service *service, const struct dialect *d, struct json
         struct job_lease lease = JOB_LEASE_INIT;
         response_init(&resp);
         /* the script's output as it comes: to the terminal, or as events */
-        struct cli_live live = { .ndjson = ndjson, .echo = isatty(STDERR_FILENO) };
+        struct cli_live live;
+        cli_live_init(&live, ndjson, isatty(STDERR_FILENO));
         struct dialect_hooks hooks = { .output = { .write = cli_live_output, .ctx = &live, .cancel_fd = -1 } };
         dialect_handle_hooked(d, service, body, body_len, &resp, &lease, &hooks);
         if (resp.status >= 500 && resp.reason[0])

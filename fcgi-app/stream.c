@@ -11,6 +11,8 @@
 #include "common/clock.h"
 #include "stream.h"
 
+static void pend(void *ctx, int fd, const char *line, size_t len);
+
 bool stream_wanted(FCGX_Request *rq)
 {
         const char *accept = FCGX_GetParam("HTTP_ACCEPT", rq->envp);
@@ -30,6 +32,8 @@ int stream_init(struct stream *st, FCGX_Request *rq)
 {
         memset(st, 0, sizeof(*st));
         st->rq = rq;
+        st->events.emit = pend;
+        st->events.ctx = st;
         st->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (st->cancel_fd < 0)
                 return -errno;
@@ -60,39 +64,20 @@ static bool append(struct stream *st, const char *line, size_t n, bool droppable
         return true;
 }
 
-static void event(struct stream *st, int fd, const char *data, size_t n)
+/* output_events' emit: one line into the pending buffer, or dropped. */
+static void pend(void *ctx, int fd, const char *line, size_t len)
 {
-        if (n == 0)
-                return;
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "type", json_object_new_string(fd == 2 ? "stderr" : "stdout"));
-        json_object_object_add(o, "data", json_text(data, n));
-        size_t len;
-        const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+        struct stream *st = ctx;
         pthread_mutex_lock(&st->lock);
-        if (!append(st, text, len, true) || !append(st, "\n", 1, true))
+        if (!append(st, line, len, true))
                 st->dropped[fd] = true;
         pthread_mutex_unlock(&st->lock);
-        json_object_put(o);
 }
 
 void stream_output(void *ctx, int fd, const char *data, size_t len)
 {
         struct stream *st = ctx;
-        if (fd != 1 && fd != 2)
-                return;
-        /* what the last read cut, then this read, without what it cuts */
-        size_t carried = st->carry_len[fd];
-        char *joined = malloc(carried + len);
-        if (!joined)
-                return;
-        memcpy(joined, st->carry[fd], carried);
-        memcpy(joined + carried, data, len);
-        size_t total = carried + len, hold = utf8_incomplete_tail(joined, total);
-        event(st, fd, joined, total - hold);
-        memcpy(st->carry[fd], joined + total - hold, hold);
-        st->carry_len[fd] = hold;
-        free(joined);
+        output_events_feed(&st->events, fd, data, len);
 }
 
 /* The connection to nginx: closed (the client went away) or failing. */
@@ -181,26 +166,16 @@ static void mark_dropped(struct stream *st, struct http_response *resp)
 
 void stream_finish(struct stream *st, struct http_response *resp)
 {
-        for (int fd = 1; fd <= 2; fd++)
-                if (st->carry_len[fd]) {
-                        event(st, fd, (const char *) st->carry[fd], st->carry_len[fd]);
-                        st->carry_len[fd] = 0;
-                }
+        output_events_flush(&st->events);
         pthread_mutex_lock(&st->lock);
         mark_dropped(st, resp);
         pthread_mutex_unlock(&st->lock);
-        struct iovec v[3];
-        size_t n = response_pieces(resp, v);
         char head[64];
-        int hn = snprintf(head, sizeof(head), "{\"type\":\"result\",\"http_status\":%d%s", resp->status,
-                          v[0].iov_len > 2 ? "," : "");
+        struct iovec v[5];
+        size_t n = result_event_pieces(resp, head, v);
         pthread_mutex_lock(&st->lock);
-        append(st, head, (size_t) hn, false);
-        /* the body without its opening brace */
-        append(st, (const char *) v[0].iov_base + 1, v[0].iov_len - 1, false);
-        for (size_t i = 1; i < n; i++)
+        for (size_t i = 0; i < n; i++)
                 append(st, v[i].iov_base, v[i].iov_len, false);
-        append(st, "\n", 1, false);
         st->done = true;
         pthread_cond_signal(&st->cond);
         pthread_mutex_unlock(&st->lock);

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <fcgiapp.h>
 
-#include "jobs/response.h"
+#include "jobs/events.h"
 
 /* Event text waiting for the client, at most (the result event is never
  * dropped: it is bounded by the answer's own caps). */
@@ -40,8 +40,7 @@ struct stream {
         bool gone;                    /* the client went away (or writing failed) */
         bool dropped[3];              /* [1] stdout, [2] stderr: events left out */
         int cancel_fd;                /* eventfd: readable once gone (sb_output_sink.cancel_fd) */
-        unsigned char carry[3][4];    /* the start of a UTF-8 character cut by a read */
-        size_t carry_len[3];
+        struct output_events events;  /* stdout and stderr as lines */
 };
 
 /* Whether the request asks for a stream (Accept: application/x-ndjson). */

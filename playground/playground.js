@@ -1272,16 +1272,22 @@
     if (r.top > window.innerHeight * 0.6 || r.bottom < 0) el.output.scrollIntoView({ block: "start" });
   }
 
-  function renderNetworkError(e, roundtripMs) {
+  // No answer to show: a badge, the round trip, one error, everything else empty.
+  function renderNoAnswer(badge, message, roundtripMs, spoken) {
     resetOutput();
-    setStatus("bad", "No answer");
+    setStatus("bad", badge);
     el.http.textContent = "";
     el.mRequestId.textContent = "–";
     el.mRoundtrip.textContent = fmtMs(roundtripMs);
     el.mDuration.textContent = el.mCpu.textContent = el.mMemory.textContent = "–";
-    showError("Could not reach the service: " + (e && e.message ? e.message : e), null, userFile());
+    showError(message, null, userFile());
     el.resultBox.hidden = el.stdoutBox.hidden = el.stderrBox.hidden = el.logsBox.hidden = true;
-    announce("The request failed: the service did not answer.");
+    announce(spoken);
+  }
+
+  function renderNetworkError(e, roundtripMs) {
+    renderNoAnswer("No answer", "Could not reach the service: " + (e && e.message ? e.message : e), roundtripMs,
+                   "The request failed: the service did not answer.");
   }
 
   // ------------------------------------------------------------ request
@@ -1566,15 +1572,7 @@
   }
 
   function renderStopped(roundtripMs) {
-    resetOutput();
-    setStatus("bad", "stopped");
-    el.http.textContent = "";
-    el.mRequestId.textContent = "–";
-    el.mRoundtrip.textContent = fmtMs(roundtripMs);
-    el.mDuration.textContent = el.mCpu.textContent = el.mMemory.textContent = "–";
-    showError("Stopped before the service answered.", null, userFile());
-    el.resultBox.hidden = el.stdoutBox.hidden = el.stderrBox.hidden = el.logsBox.hidden = true;
-    announce("Stopped.");
+    renderNoAnswer("stopped", "Stopped before the service answered.", roundtripMs, "Stopped.");
   }
 
   el.stop.addEventListener("click", () => {

@@ -37,17 +37,26 @@ static int memfd_with(const char *name, const char *data, size_t len, struct sb_
         return sb_take_fd(&fd);
 }
 
+/* One read of a job's pipe into chunk: its length, 0 when there was
+ * nothing (EINTR, EAGAIN) or at EOF (b->eof set), -errno.  b->total counts
+ * every byte read, kept or not. */
+static ssize_t read_chunk(int fd, char *chunk, size_t size, struct sb_buf *b)
+{
+        ssize_t n = read(fd, chunk, size);
+        if (n < 0)
+                return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+        if (n == 0)
+                b->eof = true;
+        b->total += (uint64_t) n;
+        return n;
+}
+
 static int buf_read(int fd, struct sb_buf *b, const struct sb_output_sink *sink, int which)
 {
         char chunk[65536];
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0)
-                return errno == EINTR || errno == EAGAIN ? 0 : -errno;
-        if (n == 0) {
-                b->eof = true;
-                return 0;
-        }
-        b->total += (uint64_t) n;
+        ssize_t n = read_chunk(fd, chunk, sizeof(chunk), b);
+        if (n <= 0)
+                return (int) n;
         size_t keep = (size_t) n;
         if (b->len + keep > b->cap) {
                 keep = b->cap - b->len;
@@ -74,14 +83,9 @@ static int sink_read(int fd, struct sb_buf *b, const struct sb_frames_sink *sink
         if (!sink->write)
                 return buf_read(fd, b, NULL, 0);
         char chunk[65536];
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0)
-                return errno == EINTR || errno == EAGAIN ? 0 : -errno;
-        if (n == 0) {
-                b->eof = true;
-                return 0;
-        }
-        b->total += (uint64_t) n;
+        ssize_t n = read_chunk(fd, chunk, sizeof(chunk), b);
+        if (n <= 0)
+                return (int) n;
         if (b->truncated || b->total > b->cap) {
                 b->truncated = true;   /* past the cap: read and dropped */
                 return 0;
