@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -61,6 +62,7 @@ struct job {
         struct sb_init_args a;
         int sfd;                     /* signalfd: SIGCHLD */
         int listener;                /* -1 once no process of the job has the filter */
+        bool self_kill;              /* the job sent a SIGKILL or set its CPU limit (the kill watch) */
         uint64_t deadline;
         uint64_t cpu_limit_us;
         uint64_t next_cpu_check;
@@ -85,15 +87,26 @@ static void read_args(struct sb_init_args *a)
                 _exit(2);
 }
 
-/* One refused call: remember the first and kill everything of the job but
- * init.  The kill comes before the answer: a caller that got its answer
- * first could go on and finish the script as if nothing happened. */
-static void refuse_foreign_call(int listener, uint32_t *arch, int32_t *nr)
+/* One call the filter hands us.  Of our own table, it is the kill watch's
+ * (step6_seccomp.c): noted, and let go on as it is.  Of another table, it
+ * is refused: remember the first and kill everything of the job but init.
+ * The kill comes before the answer: a caller that got its answer first
+ * could go on and finish the script as if nothing happened. */
+static void hear_filter(int listener, uint32_t *arch, int32_t *nr, bool *self_kill)
 {
         struct seccomp_notif n;
         memset(&n, 0, sizeof(n));     /* the kernel insists */
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
                 return;                /* the caller died meanwhile */
+#if defined(__x86_64__)
+        /* x32 calls come with x86_64's arch and the x32 bit in their number */
+        if (n.data.arch == AUDIT_ARCH_X86_64 && !(n.data.nr & 0x40000000)) {
+                *self_kill = true;
+                struct seccomp_notif_resp go = { .id = n.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+                (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &go);
+                return;
+        }
+#endif
         if (*arch == 0) {
                 *arch = n.data.arch;
                 *nr = n.data.nr;
@@ -188,11 +201,41 @@ static void reap_all(int sfd)
         }
 }
 
+/* Is any process of the job left besides init?  (The job's /proc shows its
+ * own processes only.) */
+static bool others_alive(void)
+{
+        DIR *d = opendir("/proc");
+        bool found = false;
+        for (struct dirent *e; d && !found && (e = readdir(d));)
+                found = e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1") != 0;
+        if (d)
+                closedir(d);
+        return found;
+}
+
+/* A SIGKILL death nothing inside explains: not the deadline or the job's CPU
+ * limit, init's word (a foreign call, runaway output, a client gone), an OOM
+ * kill (only a memory cgroup tells: without one the host's OOM killer may
+ * have sent it, and the script is judged), any watched call of the job, nor
+ * a kill(-1) of another of its processes (one is then still alive). */
+static bool killed_from_outside(const struct job *j, int st, const struct rusage *ru, bool oom)
+{
+        uint64_t cpu_us = (uint64_t) ru->ru_utime.tv_sec * 1000000 + (uint64_t) ru->ru_utime.tv_usec +
+                          (uint64_t) ru->ru_stime.tv_sec * 1000000 + (uint64_t) ru->ru_stime.tv_usec;
+        return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && j->a.events_fd >= 0 && !j->self_kill &&
+               !j->timed_out && !j->output_stopped && !j->client_stopped && !j->forbidden_arch && !oom &&
+               cpu_us + 200000 < j->cpu_limit_us && !others_alive();
+}
+
 /* The runner ended.  Nothing of the job outlives its answer: what the
  * runner left is killed and reaped before the report (usually nothing, so
  * no wait); then the whole job's CPU time is all in our children's usage. */
 static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, const struct rusage *ru)
 {
+        /* judged before anything else dies */
+        bool oom = oom_kills(j->a.events_fd) > j->oom_before;
+        bool outside = killed_from_outside(j, st, ru, oom);
         kill(-1, SIGKILL);
         reap_all(j->sfd);
         uint64_t user_us, sys_us;
@@ -208,9 +251,10 @@ static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, 
                 .wall_us = (sb_now_ns() - j->a.start_ns) / 1000,
                 .forbidden_arch = j->forbidden_arch,
                 .forbidden_nr = j->forbidden_nr,
-                .oom_killed = oom_kills(j->a.events_fd) > j->oom_before,
+                .oom_killed = oom,
                 .output_stopped = j->output_stopped,
                 .client_stopped = j->client_stopped,
+                .killed_outside = outside,
         };
         /* Now that nothing of the job is left to change them, the files of
          * output/ (gather.h); the report's wall time is the script's, the
@@ -289,7 +333,7 @@ static void wait_events(struct job *j, int ms)
                         ;
         }
         if (pfd[1].revents & POLLIN)
-                refuse_foreign_call(j->listener, &j->forbidden_arch, &j->forbidden_nr);
+                hear_filter(j->listener, &j->forbidden_arch, &j->forbidden_nr, &j->self_kill);
         else if (pfd[1].revents)
                 /* no process of the job left with the filter: nothing more to hear */
                 j->listener = -1;

@@ -323,6 +323,12 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                              rs.done.wstatus);
                 goto out;
         }
+        if (rs.have_worker && rs.worker.killed_outside) {
+                /* an operator's kill -9, or a process of the service gone
+                 * wrong: the script is not to blame, and may run again */
+                r = sb_failx(err, ECONNABORTED, "the job's runner was killed from outside the sandbox (SIGKILL)");
+                goto out;
+        }
         if (o->setup.code) {
                 o->status = SB_SETUP_FAILED;
                 o->duration_ms = (double) rs.done.wall_us / 1000.0;

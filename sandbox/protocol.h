@@ -86,7 +86,9 @@ struct sb_job_reply {
         uint32_t output_stopped;
         /* WORKER_EXIT: init ended the job because its client went away */
         uint32_t client_stopped;
-        uint32_t pad2;
+        /* WORKER_EXIT: the runner died of a SIGKILL nothing in the job sent
+         * (step6_seccomp.c, the kill watch): ended from outside, not judged */
+        uint32_t killed_outside;
         char msg[256];
 };
 

@@ -18,6 +18,8 @@
 #include <linux/seccomp.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -147,6 +149,54 @@ static int argument_rules(scmp_filter_ctx ctx, uint32_t eperm, struct sb_error *
         return rule(ctx, eperm, "personality", 1, &no_aslr, err);
 }
 
+/* The kill watch.  A runner dead of SIGKILL was killed either by its own
+ * job (the script's os.kill, a child's, a CPU limit it set itself: its
+ * outcome) or from outside the sandbox (an operator's kill -9: nothing of
+ * the script's, and its request is told to retry).  The kernel does not say
+ * who sent it, so the job's calls that could send it to the runner, or set
+ * the CPU limit whose hard edge is a SIGKILL, are handed to init through
+ * the filter's listener, which notes them and lets them go on.  init's own
+ * kill(-1, SIGKILL) is not watched (it would wait on itself): kill(-1)
+ * never reaches its caller, so a job's kill(-1) that killed the runner came
+ * from another of its processes, which is still alive when the runner's end
+ * is judged (init.c, killed_from_outside). */
+static int kill_watch(scmp_filter_ctx ctx, struct sb_error *err)
+{
+        static const struct {
+                const char *name;
+                unsigned sig_arg;
+        } sends[] = { { "kill", 1 }, { "tkill", 1 }, { "tgkill", 2 }, { "rt_sigqueueinfo", 1 },
+                      { "rt_tgsigqueueinfo", 2 }, { "pidfd_send_signal", 1 } };
+        int r;
+        for (size_t i = 0; i < ELEMENTSOF(sends); i++) {
+                /* a signal is an int: its low word is what the kernel reads */
+                struct scmp_arg_cmp c[2] = { SCMP_CMP(sends[i].sig_arg, SCMP_CMP_MASKED_EQ, 0xffffffffUL, SIGKILL) };
+                if (strcmp(sends[i].name, "kill") != 0) {
+                        if ((r = rule(ctx, SCMP_ACT_NOTIFY, sends[i].name, 1, c, err)) < 0)
+                                return r;
+                        continue;
+                }
+                /* kill with any pid but -1 (init's kill(-1, SIGKILL) must not
+                 * wait on init): glibc passes the int zero-extended,
+                 * 0x00000000ffffffff; every other value lies below or above */
+                c[1] = SCMP_A0(SCMP_CMP_LT, 0xffffffffUL);
+                if ((r = rule(ctx, SCMP_ACT_NOTIFY, "kill", 2, c, err)) < 0)
+                        return r;
+                c[1] = SCMP_A0(SCMP_CMP_GT, 0xffffffffUL);
+                if ((r = rule(ctx, SCMP_ACT_NOTIFY, "kill", 2, c, err)) < 0)
+                        return r;
+        }
+        /* setrlimit / prlimit64 of RLIMIT_CPU: the kernel's SIGKILL at the new
+         * hard limit is then the script's own doing (prlimit64 with no new
+         * limit only reads: glibc's getrlimit) */
+        struct scmp_arg_cmp cpu0 = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, RLIMIT_CPU);
+        struct scmp_arg_cmp cpu1[2] = { SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, RLIMIT_CPU), SCMP_A2(SCMP_CMP_NE, 0) };
+        if ((r = rule(ctx, SCMP_ACT_NOTIFY, "setrlimit", 1, &cpu0, err)) < 0 ||
+            (r = rule(ctx, SCMP_ACT_NOTIFY, "prlimit64", 2, cpu1, err)) < 0)
+                return r;
+        return 0;
+}
+
 /* Export once; the child loads these instructions without libseccomp. */
 static int export_program(scmp_filter_ctx ctx, struct sb_plan *p, struct sb_error *err)
 {
@@ -190,7 +240,7 @@ int sb_seccomp_compile(struct sb_plan *p, struct sb_error *err)
         for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                 if ((r = rule(ctx, eperm, denied[i], 0, NULL, err)) < 0)
                         goto out;
-        if ((r = argument_rules(ctx, eperm, err)) < 0)
+        if ((r = argument_rules(ctx, eperm, err)) < 0 || (r = kill_watch(ctx, err)) < 0)
                 goto out;
         r = export_program(ctx, p, err);
 out:

@@ -230,6 +230,62 @@ def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
         assert st.execute(HELLO).status == 200
 
 
+def runner_of_a_job(st, results):
+    spawner = spawner_pid(st)
+    t = threading.Thread(target=lambda: results.append(
+        st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
+    t.start()
+    deadline = time.monotonic() + 5
+    runner = []
+    while not runner and time.monotonic() < deadline:
+        inits = [p for p, comm in children(spawner) if comm == "sandrun-init"]
+        runner = [p for i in inits for p, _ in children(i)]
+        time.sleep(0.05)
+    assert runner, children(spawner)
+    return t, runner[0]
+
+
+def test_runner_killed_from_outside_answers_503(ownstack):
+    """kill -9 of a job's runner from the host says nothing of the script:
+    503 and Retry-After, as for any process of the service (the kill watch,
+    sandbox/step6_seccomp.c, tells it from the script's own kills)."""
+    st = ownstack
+    if st.get("/health").json["cgroup"] == "none":
+        pytest.skip("without a memory cgroup, an OOM kill by the host cannot be told from an operator's")
+    results = []
+    t, runner = runner_of_a_job(st, results)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    os.kill(runner, signal.SIGKILL)
+    t.join(30)
+    assert results, "the in-flight request hung"
+    r = results[0]
+    assert r.status == 503 and r.headers.get("Retry-After"), r
+    assert r.content_type.startswith("application/json") and "retry" in r.json["error"], r
+    assert time.monotonic() - t0 < 5
+    deadline = time.monotonic() + 5
+    while "killed from outside the sandbox" not in st.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "killed from outside the sandbox" in st.log()
+    assert st.execute(HELLO).status == 200
+
+
+@pytest.mark.parametrize("how", [
+    "os.kill(os.getpid(), signal.SIGKILL)",
+    "signal.pthread_kill(threading.main_thread().ident, signal.SIGKILL)",
+    "os.kill(0, signal.SIGKILL)",
+    # a child's kill(-1) (it spares its sender, which outlives the runner)
+    "(os.fork() == 0 and (os.kill(-1, signal.SIGKILL) or time.sleep(5))) or time.sleep(5)",
+    # its own pid with garbage in the register's upper half (the kernel reads an int)
+    "ctypes.CDLL(None).syscall(62, ctypes.c_long(os.getpid() | (0xffffffff << 32)), 9) or time.sleep(1)",
+    "resource.setrlimit(resource.RLIMIT_CPU, (1, 1)) or [0 for _ in iter(int, 1)]",
+])
+def test_a_scripts_own_sigkill_stays_its_outcome(ownstack, how):
+    r = ownstack.execute("import ctypes, os, resource, signal, threading, time\ndef main():\n    %s\n    return 1\n"
+                         % how, timeout=10)
+    assert r.status == 400 and r.json["status"] in ("killed", "timeout"), (how, r)
+
+
 def test_dev_stack_enforces_the_documented_rate_limit():
     """What ./dev/run serves keeps API.md's limit: 10 requests/s per key with
     a burst of 20, then 429 JSON with Retry-After; a client that slows down is
