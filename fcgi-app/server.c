@@ -115,7 +115,7 @@ static void route_post(struct service *s, FCGX_Request *rq, const struct dialect
          * before the job has its slot is an ordinary answer */
         if (d->streams && stream_wanted(rq) && stream_init(st, rq) == 0) {
                 struct dialect_hooks hooks = {
-                        .started = stream_start, .ctx = st,
+                        .started = stream_start, .line = stream_line, .ctx = st,
                         .output = { .write = stream_output, .ctx = st, .cancel_fd = st->cancel_fd },
                 };
                 dialect_handle_hooked(d, s, body, (size_t) len, resp, lease, &hooks);
@@ -169,6 +169,10 @@ static void log_request(const char *request_id, const char *client, enum endpoin
         if (resp->timeout_s > 0) {
                 json_object_object_add(f, "timeout_s", json_object_new_double(resp->timeout_s));
                 json_object_object_add(f, "memory_mb", json_object_new_int64(resp->memory_mb));
+        }
+        if (resp->grade_tests) {
+                json_object_object_add(f, "tests", json_object_new_int64(resp->grade_tests));
+                json_object_object_add(f, "verdict", json_object_new_string(resp->grade_verdict));
         }
         if (resp->reason[0])
                 json_object_object_add(f, "reason", json_object_new_string(resp->reason));

@@ -74,6 +74,15 @@ static void pend(void *ctx, int fd, const char *line, size_t len)
         pthread_mutex_unlock(&st->lock);
 }
 
+void stream_line(void *ctx, const char *text, size_t len)
+{
+        struct stream *st = ctx;
+        pthread_mutex_lock(&st->lock);
+        append(st, text, len, false);
+        append(st, "\n", 1, false);
+        pthread_mutex_unlock(&st->lock);
+}
+
 void stream_output(void *ctx, int fd, const char *data, size_t len)
 {
         struct stream *st = ctx;

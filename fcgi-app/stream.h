@@ -48,6 +48,8 @@ bool stream_wanted(FCGX_Request *rq);
 int stream_init(struct stream *st, FCGX_Request *rq);
 /* dialect_hooks.started: the headers go out, the writer starts. */
 void stream_start(void *ctx);
+/* dialect_hooks.line: an event that is never dropped (/grade's tests) */
+void stream_line(void *ctx, const char *text, size_t len);
 /* sb_output_sink.write */
 void stream_output(void *ctx, int fd, const char *data, size_t len);
 /* The result event from the answer, then wait for the writer to end. */

@@ -43,6 +43,7 @@ const struct setting config_settings[] = {
         S(max_result_bytes, SET_U64, "1048576", 2, 1 << 30, "largest result (JSON text)"),
         S(max_output_drain_bytes, SET_U64, "67108864", 0, 1ull << 40,
           "stdout and stderr a job may write in all, kept or dropped; past it the job ends (output_limit)"),
+        S(max_tests, SET_UINT, "64", 1, 4096, "test cases a POST /grade request may bring"),
         S(max_files_in, SET_UINT, "64", 0, 4096, "input files a request may bring (\"files\")"),
         S(max_files_in_bytes, SET_U64, "8388608", 0, 1 << 30, "input files' decoded contents together"),
         S(max_files_out, SET_UINT, "32", 0, 4096, "files of the job's output/ returned at most"),

@@ -39,6 +39,7 @@ struct config {
         uint64_t max_stderr_bytes;
         uint64_t max_result_bytes;
         uint64_t max_output_drain_bytes;
+        unsigned max_tests;           /* /grade: test cases a request may bring */
         unsigned max_files_in;        /* files a request may bring */
         uint64_t max_files_in_bytes;  /* their decoded contents together */
         unsigned max_files_out;       /* files of output/ that come back */

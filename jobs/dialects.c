@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "dialects.h"
 #include "files.h"
+#include "grade.h"
 
 const struct dialect dialects[] = {
         {
@@ -30,6 +31,14 @@ const struct dialect dialects[] = {
                 .rules = { .code_field = "code", .is_invoke = true, .default_timeout_s = 10, .default_memory_mb = 256,
                            .default_handler = "main.handler" },
                 .respond = respond_invoke,
+        },
+        {
+                .endpoint = EP_GRADE,
+                .job = SB_DIALECT_RUN,
+                .rules = { .code_field = "code", .is_grade = true, .default_timeout_s = 5, .default_memory_mb = 256 },
+                .request_id = true,
+                .streams = true,
+                .grade = true,
         },
 };
 const size_t n_dialects = ELEMENTSOF(dialects);
@@ -144,6 +153,8 @@ void dialect_handle(const struct dialect *d, struct service *s, const char *body
 void dialect_handle_hooked(const struct dialect *d, struct service *s, const char *body, size_t len,
                            struct http_response *resp, struct job_lease *lease, const struct dialect_hooks *hooks)
 {
+        if (d->grade)
+                return grade_handle(d, s, body, len, resp, lease, hooks);
         struct job_request req;
         struct request_error rerr = { 0 };
         struct sb_outcome o = { .pending_fd = -1 };

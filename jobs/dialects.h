@@ -18,6 +18,7 @@ struct dialect {
         struct request_rules rules;   /* fields, defaults, how a refusal reads */
         bool request_id;              /* the body carries the request's id */
         bool streams;                 /* answers as NDJSON events when asked (Accept) */
+        bool grade;                   /* many jobs, one a test: grade.c answers */
         /* the response from a job's outcome (also when it failed) */
         void (*respond)(const struct job_request *req, const struct sb_outcome *o, struct http_response *resp);
 };
@@ -40,6 +41,8 @@ void dialect_handle(const struct dialect *d, struct service *s, const char *body
  * it is read. */
 struct dialect_hooks {
         void (*started)(void *ctx);
+        /* /grade: one test event, a JSON object without its newline */
+        void (*line)(void *ctx, const char *text, size_t len);
         void *ctx;
         struct sb_output_sink output;
 };

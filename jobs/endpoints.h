@@ -6,6 +6,7 @@
         X(EP_EXECUTE, "/execute")       \
         X(EP_RUN, "/run")               \
         X(EP_INVOKE, "/invoke")         \
+        X(EP_GRADE, "/grade")           \
         X(EP_HEALTH, "/health")         \
         X(EP_ROOT, "/")                 \
         X(EP_METRICS, "/metrics")       \

@@ -75,6 +75,7 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(lim, "max_output_drain_bytes",
                                json_object_new_int64((int64_t) c->max_output_drain_bytes));
         json_object_object_add(lim, "max_body_bytes", json_object_new_int64((int64_t) c->max_body_bytes));
+        json_object_object_add(lim, "max_tests", json_object_new_int64(c->max_tests));
         json_object_object_add(lim, "max_files_in", json_object_new_int64(c->max_files_in));
         json_object_object_add(lim, "max_files_in_bytes", json_object_new_int64((int64_t) c->max_files_in_bytes));
         json_object_object_add(lim, "max_files_out", json_object_new_int64(c->max_files_out));

@@ -38,6 +38,24 @@ void metrics_request(struct metrics *m, enum endpoint e, int http_status)
         pthread_mutex_unlock(&m->lock);
 }
 
+const char *verdict_name(enum verdict v)
+{
+        static const char *const words[] = {
+#define GRADE_VERDICT_WORD_(id, word) [id] = word,
+                GRADE_VERDICTS(GRADE_VERDICT_WORD_)
+#undef GRADE_VERDICT_WORD_
+        };
+        return (unsigned) v < N_VERDICTS ? words[v] : "unknown";
+}
+
+void metrics_verdict(struct metrics *m, enum verdict v)
+{
+        pthread_mutex_lock(&m->lock);
+        if ((unsigned) v < N_VERDICTS)
+                m->verdicts[v]++;
+        pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_execution(struct metrics *m, enum sb_status status, double seconds)
 {
         pthread_mutex_lock(&m->lock);
@@ -103,6 +121,11 @@ static void render_counters(FILE *f, const struct metrics *m)
         fprintf(f, "sandrun_executions_total{status=\"%s\"} %llu\n", word, m->executions[id]);
         SB_EXEC_STATUSES(EXEC_STATUS_)
 #undef EXEC_STATUS_
+        fprintf(f, "# HELP sandrun_grade_verdicts_total POST /grade's tests, by verdict.\n"
+                   "# TYPE sandrun_grade_verdicts_total counter\n");
+#define VERDICT_(id, word) fprintf(f, "sandrun_grade_verdicts_total{verdict=\"%s\"} %llu\n", word, m->verdicts[id]);
+        GRADE_VERDICTS(VERDICT_)
+#undef VERDICT_
         render_one(f, "sandrun_rejected_total", "counter",
                    "Requests turned away with 503 because every slot and the queue were full.", m->rejected);
         render_one(f, "sandrun_sandbox_setup_failures_total", "counter", "Jobs whose sandbox could not be set up.",

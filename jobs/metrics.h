@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "jobs/endpoints.h"
+#include "jobs/verdicts.h"
 #include "sandbox/job.h"
 
 #define METRICS_BUCKETS 16
@@ -21,6 +22,7 @@ struct metrics {
         pthread_mutex_t lock;
         unsigned long long requests[EP_COUNT][METRICS_CODES];
         unsigned long long executions[SB_N_STATUSES];
+        unsigned long long verdicts[N_VERDICTS];
         unsigned long long rejected, setup_failures;
         struct histogram exec_hist, wait_hist;
 };
@@ -35,6 +37,7 @@ struct metrics_gauges {
 void metrics_init(struct metrics *m);
 void metrics_request(struct metrics *m, enum endpoint e, int http_status);
 void metrics_execution(struct metrics *m, enum sb_status status, double seconds);
+void metrics_verdict(struct metrics *m, enum verdict v);
 void metrics_queue_wait(struct metrics *m, double seconds);
 void metrics_rejected(struct metrics *m);
 void metrics_setup_failure(struct metrics *m);

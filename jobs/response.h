@@ -32,6 +32,9 @@ struct http_response {
         uint64_t max_rss_kb;
         double timeout_s;
         unsigned memory_mb;
+        /* POST /grade, for the log line */
+        unsigned grade_tests;
+        char grade_verdict[32];
 };
 
 void response_init(struct http_response *r);

@@ -52,6 +52,9 @@ void service_stop(struct service *s);
 int service_acquire(struct service *s, struct job_lease *l);
 /* Run one job on the lease's slot; errors are server-side failures. */
 int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err);
+/* One of several jobs on the lease's slot (/grade's tests): returns once
+ * every process of the job is gone; the slot stays held. */
+int service_run_held(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err);
 /* After the answer is out: wait (bounded) for the job's teardown, give the
  * slot back.  Safe to call on a lease that holds nothing. */
 void service_settle(struct job_lease *l);

@@ -249,8 +249,9 @@ static int unknown_field(const struct request_rules *d, const char *key, struct 
         if (d->pydantic)
                 return request_fail(e, 422, key, "Extra inputs are not permitted");
         return request_fail(e, 400, key, "unknown field '%.*s': allowed are %s", (int) utf8_cut(key, strlen(key), 64), key,
-                    d->is_invoke ? "version, handler, code, event, context, timeout, memory_limit, files"
-                                 : "script, timeout, memory_limit, stdin, files");
+                    d->is_invoke  ? "version, handler, code, event, context, timeout, memory_limit, files"
+                    : d->is_grade ? "code, tests, compare, timeout, memory_limit, stop_on_failure, files"
+                                  : "script, timeout, memory_limit, stdin, files");
 }
 
 static int check_code(const struct request_rules *d, const struct config *c, const struct job_request *r,
@@ -326,6 +327,17 @@ int validate_request(const struct request_rules *d, const struct config *c, cons
                                          (unsigned long long) c->max_stdin_bytes);
                 } else if (strcmp(key, "files") == 0) {
                         k = files_in_validate(d, c, val, r, e);
+                } else if (d->is_grade && strcmp(key, "tests") == 0) {
+                        r->tests = val;
+                        k = 0;
+                } else if (d->is_grade && strcmp(key, "compare") == 0) {
+                        r->compare = val;
+                        k = 0;
+                } else if (d->is_grade && strcmp(key, "stop_on_failure") == 0) {
+                        k = json_object_is_type(val, json_type_boolean)
+                                    ? (r->stop_on_failure = json_object_get_boolean(val), 0)
+                                    : request_fail(e, 400, key, "'stop_on_failure' must be true or false, not %s",
+                                                   type_name(val));
                 } else if (!d->is_invoke ||
                            (k = invoke_field(r, key, val, &have_version, &event, &context, e)) > 0)
                         k = unknown_field(d, key, e);

@@ -33,6 +33,9 @@ struct job_request {
         char *files_in;
         size_t files_in_len;
         unsigned n_files_in;
+        /* /grade, checked by grade.c */
+        struct json_object *tests, *compare;
+        bool stop_on_failure;
 };
 
 /* What a dialect's request may hold, and how it is refused. */
@@ -41,6 +44,7 @@ struct request_rules {
         bool has_stdin;               /* /execute */
         bool is_invoke;               /* version, handler, event, context */
         bool pydantic;                /* /run: 422 with the code runners' wording, whole numbers */
+        bool is_grade;                /* tests, compare, stop_on_failure */
         double default_timeout_s;     /* 0: the config's */
         unsigned default_memory_mb;   /* 0: the config's */
         const char *default_handler;  /* /invoke */
