@@ -14,6 +14,7 @@
 #include "jobs/dialects.h"
 #include "common/cleanup.h"
 #include "files.h"
+#include "grade.h"
 #include "live.h"
 
 #ifndef SANDRUN_SYSCONFDIR
@@ -27,12 +28,17 @@ static void usage(FILE *f)
                    "                   [--file PATH]... [--output-dir DIR] [--ndjson]\n"
                    "       sandrun invoke MODULE.FUNCTION MODULE.py EVENT.json [--timeout S] [--memory-limit MB]\n"
                    "                      [--config FILE] [--file PATH]... [--output-dir DIR]\n"
+                   "       sandrun grade CODE.py TESTS.json [--compare exact|trim|tokens|float:TOL] [--timeout S]\n"
+                   "                     [--memory-limit MB] [--config FILE] [--file PATH]... [--ndjson]\n"
                    "       sandrun --help | --version\n\n"
                    "run: runs SCRIPT.py (which defines main()) in the same sandbox as the service and\n"
                    "prints the POST /execute response body.\n"
                    "invoke: imports MODULE.py as MODULE, calls FUNCTION(event, context) with the event and\n"
                    "context of EVENT.json ({\"version\": \"v1\", \"event\": ..., \"context\": ...}) and prints\n"
                    "the POST /invoke response body.\n"
+                   "grade: runs CODE.py, a stdin/stdout program, against each test of TESTS.json (an array of\n"
+                   "{\"name\", \"stdin\", \"expected_stdout\"}, or a /grade request without its code) and prints\n"
+                   "the POST /grade response body; exit status 0 only when every test is accepted.\n"
                    "--file PATH puts a copy of PATH in the script's working directory (a relative path keeps\n"
                    "its form, any other goes by its base name); --output-dir DIR writes the files the script\n"
                    "left in output/ under DIR.\n"
@@ -101,7 +107,8 @@ struct args {
         bool invoke;
         const char *positional[3];
         const char *stdin_path, *timeout, *memory, *config_path, *output_dir;
-        bool ndjson;
+        bool ndjson, grade;
+        const char *compare;          /* grade: exact, trim, tokens or float:TOLERANCE */
         char **files;                 /* --file, in order (room for argc) */
         size_t n_files;
 };
@@ -110,11 +117,12 @@ struct args {
 static int parse_args(int argc, char **argv, struct args *a)
 {
         a->invoke = argc >= 2 && strcmp(argv[1], "invoke") == 0;
-        if (argc < 3 || (strcmp(argv[1], "run") != 0 && !a->invoke)) {
+        a->grade = argc >= 2 && strcmp(argv[1], "grade") == 0;
+        if (argc < 3 || (strcmp(argv[1], "run") != 0 && !a->invoke && !a->grade)) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        size_t n_positional = 0, want_positional = a->invoke ? 3 : 1;
+        size_t n_positional = 0, want_positional = a->invoke ? 3 : a->grade ? 2 : 1;
         for (int i = 2; i < argc; i++) {
                 const char **slot = NULL;
                 if (strcmp(argv[i], "--timeout") == 0) slot = &a->timeout;
@@ -122,6 +130,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 else if (strcmp(argv[i], "--stdin") == 0) slot = &a->stdin_path;
                 else if (strcmp(argv[i], "--config") == 0) slot = &a->config_path;
                 else if (strcmp(argv[i], "--output-dir") == 0) slot = &a->output_dir;
+                else if (strcmp(argv[i], "--compare") == 0 && a->grade) slot = &a->compare;
                 else if (strcmp(argv[i], "--ndjson") == 0) {
                         a->ndjson = true;
                         continue;
@@ -148,6 +157,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         }
         if (n_positional != want_positional) {
                 usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (a->grade && a->stdin_path) {
+                fprintf(stderr, "sandrun: grade takes no --stdin: each test's comes from TESTS.json\n");
                 return EXIT_USAGE;
         }
         if (a->invoke && a->stdin_path) {
@@ -218,6 +231,11 @@ static int add_file(struct json_object *req, const char *field, const char *path
         return 0;
 }
 
+static enum endpoint cli_endpoint(const struct args *a)
+{
+        return a->invoke ? EP_INVOKE : a->grade ? EP_GRADE : EP_EXECUTE;
+}
+
 /* The request, exactly as a client would send it; NULL after a usage error. */
 static struct json_object *build_request(const struct args *a, const struct config *c)
 {
@@ -238,10 +256,13 @@ static struct json_object *build_request(const struct args *a, const struct conf
                         return NULL;
                 }
                 json_object_object_add(req, "handler", json_object_new_string(a->positional[0]));
+        } else if (a->grade) {
+                if (!(req = cli_grade_request(a->positional[1], a->compare, c->max_body_bytes)))
+                        return NULL;
         } else {
                 req = json_object_new_object();
         }
-        const struct dialect *d = dialect_of(a->invoke ? EP_INVOKE : EP_EXECUTE);
+        const struct dialect *d = dialect_of(cli_endpoint(a));
         if (add_file(req, d->rules.code_field, a->invoke ? a->positional[1] : a->positional[0], c->max_body_bytes) ||
             (a->stdin_path && add_file(req, "stdin", a->stdin_path, c->max_body_bytes)) ||
             cli_add_files(req, a->files, a->n_files, c->max_files_in_bytes))
@@ -341,7 +362,7 @@ int main(int argc, char **argv)
                 json_object_put(req);
                 return EXIT_FAILED;
         }
-        r = run_one(&service, dialect_of(a.invoke ? EP_INVOKE : EP_EXECUTE), req, a.output_dir, a.ndjson);
+        r = run_one(&service, dialect_of(cli_endpoint(&a)), req, a.output_dir, a.ndjson);
         json_object_put(req);
         free(a.files);
         return r;
