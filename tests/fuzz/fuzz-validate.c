@@ -1,5 +1,5 @@
-/* validate_request() of one dialect (FUZZ_ENDPOINT: EP_EXECUTE, EP_RUN or
- * EP_INVOKE, one binary each) on any request body, twice: with the default
+/* validate_request() of one dialect (FUZZ_ENDPOINT: EP_EXECUTE, EP_RUN,
+ * EP_INVOKE or EP_GRADE, one binary each; /grade's own checks included) on any request body, twice: with the default
  * settings and with tight ones, so that the size and range limits are
  * reached by small inputs too.
  *
@@ -27,7 +27,22 @@ int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome
         abort();                                /* never reached: no slot was given */
 }
 
+int service_run_held(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+{
+        abort();                                /* /grade's tests: never reached either */
+}
+
 void metrics_execution(struct metrics *m, enum sb_status status, double seconds)
+{
+        abort();
+}
+
+void metrics_verdict(struct metrics *m, enum verdict v)
+{
+        abort();
+}
+
+const char *verdict_name(enum verdict v)
 {
         abort();
 }
@@ -44,7 +59,7 @@ const char *sb_status_name(enum sb_status st)
 }
 
 #ifndef FUZZ_ENDPOINT
-#error "build with -DFUZZ_ENDPOINT=EP_EXECUTE, EP_RUN or EP_INVOKE"
+#error "build with -DFUZZ_ENDPOINT=EP_EXECUTE, EP_RUN, EP_INVOKE or EP_GRADE"
 #endif
 
 static struct service svc_default, svc_tight;
@@ -131,7 +146,13 @@ static void check_handled(const struct dialect *d, struct service *s, const char
         const char *text = response_text(&resp, &len);
         struct json_object *v = fuzz_check_body(text, len);
         const char *msg = fuzz_member_string(v, "error");
-        if (rc == 0) {
+        if (rc == 0 && d->grade && resp.status == 400) {
+                /* /grade checks its tests and compare mode after the common
+                 * validation: a refusal naming one of them */
+                FUZZ_ASSERT(msg && (strstr(msg, "'tests'") || strstr(msg, "'compare'") ||
+                                    strstr(msg, "float_tolerance") || strstr(msg, "'timeout'")),
+                            "/grade's own refusal: %s", text);
+        } else if (rc == 0) {
                 FUZZ_ASSERT(resp.status == 503 && resp.retry_after > 0 && msg, "accepted, then %d: %s", resp.status,
                             text);
         } else {
