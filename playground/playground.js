@@ -16,6 +16,7 @@
     execute: { path: "/execute", file: "script.py" },
     run: { path: "/run", file: "main.py" },
     invoke: { path: "/invoke", file: null },
+    grade: { path: "/grade", file: "main.py" },
   };
 
   function takeDefaults(fromHealth) {
@@ -128,6 +129,17 @@
         event: "{\"name\": \"sandrun\"}",
         context: "{\"request_id\": \"playground-1\"}",
       },
+      grade: {
+        code: [
+          "name = input()",
+          "print(f\"Hello, {name}!\")",
+          "",
+        ].join("\n"),
+        tests: [
+          { name: "world", stdin: "world\n", expected: "Hello, world!\n" },
+          { name: "sandrun", stdin: "sandrun\n", expected: "Hello, sandrun!\n" },
+        ],
+      },
     },
     pandas: {
       execute: [
@@ -204,6 +216,21 @@
         event: "{\"values\": []}",
         context: "{}",
       },
+      grade: {
+        code: [
+          "def average(values):",
+          "    return sum(values) / len(values)",
+          "",
+          "",
+          "values = [float(x) for x in input().split()]",
+          "print(average(values))",
+          "",
+        ].join("\n"),
+        tests: [
+          { name: "three numbers", stdin: "1 2 3\n", expected: "2.0\n" },
+          { name: "no numbers", stdin: "\n", expected: "0\n" },
+        ],
+      },
     },
     matplotlib: {
       execute: MPL_PRELUDE + [
@@ -253,6 +280,25 @@
         context: "{}",
       },
     },
+    // /grade only: a program with a bug, one test that passes and one that does not.
+    grading: {
+      grade: {
+        code: [
+          "def double(n):",
+          "    # A bug on purpose: numbers above 10 come out one too big.",
+          "    return n * 2 + (1 if n > 10 else 0)",
+          "",
+          "",
+          "n = int(input())",
+          "print(double(n))",
+          "",
+        ].join("\n"),
+        tests: [
+          { name: "small", stdin: "2\n", expected: "4\n" },
+          { name: "large", stdin: "21\n", expected: "42\n" },
+        ],
+      },
+    },
   };
 
   // ------------------------------------------------------------ elements
@@ -281,6 +327,11 @@
     stdoutBox: $("stdout-box"), stdout: $("stdout"), stdoutTrunc: $("stdout-trunc"),
     stderrBox: $("stderr-box"), stderr: $("stderr"), stderrTrunc: $("stderr-trunc"),
     logsBox: $("logs-box"), logs: $("logs"),
+    gradeFields: $("grade-fields"), testsList: $("tests-list"), testsError: $("tests-error"),
+    addTest: $("add-test"), testsCount: $("tests-count"), compare: $("compare"),
+    toleranceField: $("tolerance-field"), tolerance: $("tolerance"), toleranceError: $("tolerance-error"),
+    compareHelp: $("compare-help"), stopOnFailure: $("stop-on-failure"),
+    gradeBox: $("grade-box"), gradeScore: $("grade-score"), gradeRows: $("grade-rows"),
   };
 
   const state = {
@@ -294,6 +345,10 @@
     inputs: [],          // the attached input files (File objects), sent as "files"
     abort: null,         // the running request's AbortController (Stop)
     blobUrls: [],        // object URLs of the returned files' download links
+    testsLoaded: "",     // the test cases last loaded from an example (JSON)
+    maxTests: 64,        // GET /health "limits.max_tests"
+    graded: null,        // the running /grade request: {tests, compare} as sent
+    gradeRows: 0,        // rows of the verdict table shown so far
   };
 
   // The service's caps on files (GET /health "limits"; these are its defaults
@@ -355,6 +410,8 @@
           FILE_LIMITS.maxOut = num(b.limits.max_files_out) ?? FILE_LIMITS.maxOut;
           FILE_LIMITS.maxOutBytes = num(b.limits.max_files_out_bytes) ?? FILE_LIMITS.maxOutBytes;
           showFileLimits();
+          state.maxTests = num(b.limits.max_tests) ?? state.maxTests;
+          updateTestsCount();
         }
       })
       .catch((e) => {
@@ -629,17 +686,161 @@
     return out;
   }
 
+  // ------------------------------------------------------------ test cases (/grade)
+
+  let testSeq = 0;   // makes the ids of each row's fields unique
+
+  function testRows() { return Array.from(el.testsList.querySelectorAll("li.test-case")); }
+
+  function labelled(tag, cls, id, labelText, attrs) {
+    const wrap = document.createElement("div");
+    wrap.className = "field";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = labelText;
+    const input = document.createElement(tag);
+    input.id = id;
+    input.className = cls;
+    input.spellcheck = false;
+    input.setAttribute("autocapitalize", "off");
+    input.setAttribute("autocomplete", "off");
+    for (const [k, v] of Object.entries(attrs || {})) input.setAttribute(k, v);
+    wrap.append(label, input);
+    return [wrap, input];
+  }
+
+  // One row of the test editor: name, standard input, expected output.
+  function addTestRow(t, focus) {
+    const n = ++testSeq;
+    const li = document.createElement("li");
+    li.className = "test-case";
+    const head = document.createElement("div");
+    head.className = "test-head";
+    const title = document.createElement("span");
+    title.className = "test-title";
+    const [nameField, name] = labelled("input", "test-name", `test-${n}-name`, "Name (optional)", { type: "text" });
+    const rm = document.createElement("button");
+    rm.type = "button";
+    rm.className = "remove-test";
+    rm.textContent = "Remove";
+    rm.addEventListener("click", () => removeTestRow(li));
+    head.append(title, nameField, rm);
+    const io = document.createElement("div");
+    io.className = "test-io";
+    const [stdinField, stdin] = labelled("textarea", "test-stdin", `test-${n}-stdin`, "Standard input", { rows: "2", wrap: "off" });
+    const [expField, expected] = labelled("textarea", "test-expected", `test-${n}-expected`, "Expected output", { rows: "2", wrap: "off" });
+    io.append(stdinField, expField);
+    li.append(head, io);
+    name.value = (t && t.name) || "";
+    stdin.value = (t && t.stdin) || "";
+    expected.value = (t && t.expected) || "";
+    el.testsList.appendChild(li);
+    renumberTests();
+    if (focus) stdin.focus();
+    return li;
+  }
+
+  function renumberTests() {
+    const rows = testRows();
+    rows.forEach((li, i) => {
+      const label = `Test ${i + 1}`;
+      li.querySelector(".test-title").textContent = label;
+      li.querySelector(".test-name").placeholder = `test-${i + 1}`;
+      li.querySelector(".remove-test").setAttribute("aria-label", `Remove test ${i + 1}`);
+      li.setAttribute("aria-label", label);
+    });
+    updateTestsCount();
+  }
+
+  function updateTestsCount() {
+    const n = testRows().length;
+    el.testsCount.textContent = `${plural(n, "test", "tests")} (at most ${state.maxTests})`;
+    el.addTest.disabled = n >= state.maxTests;
+  }
+
+  function removeTestRow(li) {
+    const rows = testRows();
+    const i = rows.indexOf(li);
+    li.remove();
+    renumberTests();
+    const left = testRows();
+    const next = left[Math.min(i, left.length - 1)];
+    (next ? next.querySelector(".remove-test") : el.addTest).focus();
+    announce(`Removed test ${i + 1}.`);
+  }
+
+  function setTests(tests) {
+    el.testsList.replaceChildren();
+    for (const t of tests) addTestRow(t, false);
+    fieldError(el.addTest, el.testsError, null);
+    renumberTests();
+  }
+
+  function readTests() {
+    return testRows().map((li) => ({
+      name: li.querySelector(".test-name").value,
+      stdin: li.querySelector(".test-stdin").value,
+      expected: li.querySelector(".test-expected").value,
+    }));
+  }
+
+  el.addTest.addEventListener("click", () => {
+    if (testRows().length >= state.maxTests) return;
+    addTestRow(null, true);
+    fieldError(el.addTest, el.testsError, null);
+    announce(`Added test ${testRows().length}.`);
+  });
+
+  const COMPARE_HELP = {
+    trim: "trim ignores trailing spaces on each line and trailing blank lines.",
+    exact: "exact compares the output byte for byte, newlines included.",
+    tokens: "tokens compares the words of the output, whatever whitespace separates them.",
+    float: "Numbers match within the tolerance (absolute, or relative to the expected value); other words must be equal.",
+  };
+
+  function applyCompare() {
+    el.toleranceField.hidden = el.compare.value !== "float";
+    el.compareHelp.textContent = COMPARE_HELP[el.compare.value] || "";
+  }
+  el.compare.addEventListener("change", applyCompare);
+
+  // The request's "compare", or null (the tolerance field says why).
+  function compareValue() {
+    if (el.compare.value !== "float") {
+      fieldError(el.tolerance, el.toleranceError, null);
+      return el.compare.value;
+    }
+    const t = el.tolerance.value.trim();
+    const x = Number(t);
+    if (!t || !Number.isFinite(x) || x < 0) {
+      fieldError(el.tolerance, el.toleranceError, "The tolerance must be a number, 0 or more (such as 1e-6).");
+      return null;
+    }
+    fieldError(el.tolerance, el.toleranceError, null);
+    return { float_tolerance: x };
+  }
+
   // ------------------------------------------------------------ examples + dialect
 
   function dialect() { return el.dialect.value; }
 
   function exampleFor(name, d) {
-    const ex = EXAMPLES[name][d];
+    const ex = EXAMPLES[name] && EXAMPLES[name][d];
+    if (ex === undefined) return null;
     return typeof ex === "string" ? { code: ex } : ex;
   }
 
-  function loadExample(name, d) {
+  // NAME if it has a version for dialect D, else that dialect's first example.
+  function exampleIn(name, d) {
+    return exampleFor(name, d) ? name : (d === "grade" ? "grading" : "hello");
+  }
+
+  // Load example NAME for dialect D.  Its test cases replace the editor's
+  // when the user chose the example (EXPLICIT) or had not changed them.
+  function loadExample(name, d, explicit) {
+    name = exampleIn(name, d);
     const ex = exampleFor(name, d);
+    el.example.value = name;
     const current = el.code.value;
     if (current && current !== state.loaded) {
       state.previous = current;
@@ -656,6 +857,13 @@
     if (ex.event !== undefined) el.event.value = ex.event;
     if (ex.context !== undefined) el.context.value = ex.context;
     if (d === "invoke") el.handler.value = DIALECTS.invoke.handler || "";
+    if (ex.tests) {
+      const now = JSON.stringify(readTests());
+      if (explicit || !testRows().length || now === state.testsLoaded) {
+        setTests(ex.tests);
+        state.testsLoaded = JSON.stringify(readTests());
+      }
+    }
     state.errorLines = new Set();
     state.markLine = 0;
     el.mark.hidden = true;
@@ -667,11 +875,18 @@
     const cfg = DIALECTS[d];
     el.invokeFields.hidden = d !== "invoke";
     el.stdinField.hidden = d !== "execute";
+    el.gradeFields.hidden = d !== "grade";
     el.timeout.placeholder = cfg.timeout === undefined ? "default" : `${cfg.timeout} (default)`;
     el.memory.placeholder = cfg.memory === undefined ? "default" : `${cfg.memory} (default)`;
     el.timeout.step = d === "run" ? "1" : "any";
     el.timeout.min = d === "run" ? "1" : "0.1";
-    el.codeFile.textContent = `(runs as ${userFile()})`;
+    el.codeFile.textContent = `(runs as ${userFile()}` + (d === "grade" ? ", once per test)" : ")");
+    // Only the examples with a version for /grade there; the grading
+    // example anywhere (it switches to /grade).
+    for (const o of el.example.options) {
+      o.disabled = d === "grade" && !exampleFor(o.value, "grade");
+    }
+    if (d === "grade" && !testRows().length) addTestRow(null, false);
   }
 
   function userFile() {
@@ -681,7 +896,12 @@
     return mod ? mod + ".py" : "the handler's module";
   }
 
-  el.example.addEventListener("change", () => loadExample(el.example.value, dialect()));
+  el.example.addEventListener("change", () => {
+    const name = el.example.value;
+    if (!exampleFor(name, dialect())) el.dialect.value = name === "grading" ? "grade" : "execute";
+    loadExample(name, dialect(), true);
+    applyDialect();
+  });
   el.dialect.addEventListener("change", () => {
     const d = dialect();
     // An unedited example follows the dialect; the user's own code stays.
@@ -690,7 +910,8 @@
     } else {
       el.noteText.textContent = `Your code was kept: ${DIALECTS[d].path} ` +
         (d === "execute" ? "calls main()." : d === "run" ? "runs the code as it is."
-          : "calls the handler with the event and context.");
+          : d === "grade" ? "runs it once per test case, with the test's standard input."
+            : "calls the handler with the event and context.");
       el.note.hidden = false;
       state.previous = null;
       el.restore.hidden = true;
@@ -956,6 +1177,7 @@
     el.filesBox.hidden = true;
     el.filesOut.replaceChildren();
     el.filesTrunc.hidden = true;
+    el.gradeBox.hidden = true;
     revokeDownloads();
     el.stdoutTrunc.hidden = true;
     el.stderrTrunc.hidden = true;
@@ -1158,7 +1380,8 @@
     const ranOk = body && typeof body === "object" && (
       (d === "execute" && typeof body.status === "string") ||
       (d === "run" && http.status === 200 && typeof body.status === "string") ||
-      (d === "invoke" && http.status === 200 && "result" in body));
+      (d === "invoke" && http.status === 200 && "result" in body) ||
+      (d === "grade" && http.status === 200 && typeof body.verdict === "string"));
     if (!ranOk) {
       setStatus("bad", http.status === 401 ? "Not authorized" :
         http.status === 429 ? "Rate limited" : http.status === 503 ? "Busy" : "Request failed");
@@ -1180,6 +1403,12 @@
       return;
     }
     el.result.previousElementSibling.textContent = "Result";
+    if (d === "grade") {
+      renderGrade(body, streamed);
+      showFiles([], false, new Set());
+      revealOutput();
+      return;
+    }
 
     let status;
     let lines = [];
@@ -1290,6 +1519,248 @@
                    "The request failed: the service did not answer.");
   }
 
+  // ------------------------------------------------------------ verdicts (/grade)
+
+  // Lines of S without the final newline's empty tail; noEol when S does
+  // not end with one.
+  function splitLines(s) {
+    const lines = String(s).split("\n");
+    const noEol = lines[lines.length - 1] !== "";
+    if (!noEol) lines.pop();
+    return { lines, noEol: noEol && s.length > 0 };
+  }
+
+  const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:inf|infinity|nan)$/i;
+  const words = (x) => x.split(/\s+/).filter(Boolean);
+
+  // When two lines count as the same under the request's compare mode.
+  function lineEquality(compare) {
+    if (compare === "exact") return (a, b) => a === b;
+    if (compare === "tokens") return (a, b) => words(a).join(" ") === words(b).join(" ");
+    if (compare && typeof compare === "object") {
+      const tol = Number(compare.float_tolerance) || 0;
+      const same = (x, y) => {
+        if (NUMBER.test(x) && NUMBER.test(y)) {
+          const a = Number(x.replace(/inf(inity)?/i, "Infinity"));
+          const b = Number(y.replace(/inf(inity)?/i, "Infinity"));
+          if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+          if (a === b) return true;
+          return Math.abs(a - b) <= Math.max(tol, tol * Math.abs(b));
+        }
+        return x === y;
+      };
+      return (a, b) => {
+        const x = words(a), y = words(b);
+        return x.length === y.length && x.every((w, i) => same(w, y[i]));
+      };
+    }
+    return (a, b) => a.trimEnd() === b.trimEnd();   // trim, the default
+  }
+
+  // A line diff of EXPECTED and ACTUAL: [{op: " " | "-" | "+", text}],
+  // "-" for expected lines missing from the output, "+" for output lines
+  // not expected.  A longest common subsequence; past a size, line by line.
+  function lineDiff(expected, actual, compare) {
+    const eq = lineEquality(compare);
+    let a = expected, b = actual;
+    if (compare !== "exact") {
+      // Trailing blank lines never count (and whitespace-only lines do not
+      // for tokens and float tolerance).
+      const blank = (l) => !l.trim();
+      const drop = (xs) => { xs = xs.slice(); while (xs.length && blank(xs[xs.length - 1])) xs.pop(); return xs; };
+      a = drop(a);
+      b = drop(b);
+      if (compare !== "trim") { a = a.filter((l) => !blank(l)); b = b.filter((l) => !blank(l)); }
+    }
+    const n = a.length, m = b.length;
+    const out = [];
+    if (n * m > 2_000_000) {
+      for (let i = 0; i < Math.max(n, m); i++) {
+        if (i < n && i < m && eq(a[i], b[i])) { out.push({ op: " ", text: b[i] }); continue; }
+        if (i < n) out.push({ op: "-", text: a[i] });
+        if (i < m) out.push({ op: "+", text: b[i] });
+      }
+      return out;
+    }
+    // len[i][j]: the LCS of a[i..] and b[j..]
+    const len = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        len[i][j] = eq(a[i], b[j]) ? len[i + 1][j + 1] + 1 : Math.max(len[i + 1][j], len[i][j + 1]);
+      }
+    }
+    let i = 0, j = 0;
+    while (i < n && j < m) {
+      if (eq(a[i], b[j])) { out.push({ op: " ", text: b[j] }); i++; j++; }
+      else if (len[i + 1][j] >= len[i][j + 1]) out.push({ op: "-", text: a[i++] });
+      else out.push({ op: "+", text: b[j++] });
+    }
+    while (i < n) out.push({ op: "-", text: a[i++] });
+    while (j < m) out.push({ op: "+", text: b[j++] });
+    return out;
+  }
+
+  // The diff as a <pre>: one line per span, all of it text.
+  function diffView(expected, actual, compare) {
+    const e = splitLines(expected);
+    const a = splitLines(actual);
+    const ops = lineDiff(e.lines, a.lines, compare);
+    const pre = document.createElement("pre");
+    pre.className = "diff";
+    pre.tabIndex = 0;
+    const CLS = { " ": "diff-eq", "-": "diff-del", "+": "diff-add" };
+    for (const o of ops) {
+      const s = document.createElement("span");
+      s.className = CLS[o.op];
+      s.textContent = `${o.op} ${o.text}`;
+      pre.appendChild(s);
+    }
+    const note = (text) => {
+      const s = document.createElement("span");
+      s.className = "diff-note";
+      s.textContent = text;
+      pre.appendChild(s);
+    };
+    if (!a.lines.length && !a.noEol) note("(the program wrote nothing)");
+    if (!ops.some((o) => o.op !== " ")) {
+      note("(the lines match: the difference is in whitespace or line breaks)");
+    }
+    if (compare === "exact" && e.noEol !== a.noEol) {
+      note(`(${e.noEol ? "the expected output" : "the output"} has no newline at the end)`);
+    }
+    return pre;
+  }
+
+  const VERDICT_KIND = {
+    accepted: "good", wrong_answer: "bad", runtime_error: "bad", killed: "bad",
+    time_limit_exceeded: "limit", memory_limit_exceeded: "limit", output_limit_exceeded: "limit",
+    skipped: "skip",
+  };
+
+  function verdictBadge(v) {
+    const b = document.createElement("span");
+    b.className = `verdict ${VERDICT_KIND[v] || "bad"}`;
+    b.textContent = v;
+    return b;
+  }
+
+  function gradeReset() {
+    el.gradeRows.replaceChildren();
+    state.gradeRows = 0;
+    el.gradeScore.textContent = "";
+  }
+
+  function cell(tr, text, cls) {
+    const td = document.createElement("td");
+    if (cls) td.className = cls;
+    if (text instanceof Node) td.appendChild(text); else td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+
+  // One test's result as a row of the table, and for a failure a hidden
+  // row under it with the diff, the error and stderr.
+  function gradeAdd(t) {
+    const i = state.gradeRows++;
+    if (!t || typeof t !== "object") t = {};
+    const sent = (state.graded && state.graded.tests[i]) || {};
+    const name = typeof t.name === "string" && t.name ? t.name : (sent.name || `test-${i + 1}`);
+    const v = typeof t.verdict === "string" ? t.verdict : "unknown";
+    const tr = document.createElement("tr");
+    tr.className = "test-row";
+    tr.dataset.verdict = v;
+    cell(tr, String(i + 1), "num");
+    cell(tr, name, "tname");
+    cell(tr, verdictBadge(v));
+    cell(tr, fmtMs(t.duration_ms), "num");
+    cell(tr, fmtMs(t.cpu_ms), "num");
+    cell(tr, typeof t.max_rss_kb === "number" ? fmtMb(t.max_rss_kb / 1024) : "–", "num");
+    const act = cell(tr, "", "act");
+    el.gradeRows.appendChild(tr);
+    if (v === "accepted" || v === "skipped") return;
+
+    const detail = document.createElement("tr");
+    detail.className = "test-detail";
+    detail.id = `grade-detail-${i + 1}`;
+    detail.hidden = true;
+    const td = document.createElement("td");
+    td.colSpan = 7;
+    const file = DIALECTS.grade.file;
+    if (typeof t.error === "string" && t.error) {
+      const p = document.createElement("p");
+      p.className = "error-message";
+      linkify(p, t.error, file, true);
+      td.appendChild(p);
+    }
+    const expected = typeof t.expected_stdout === "string" ? t.expected_stdout
+      : (typeof sent.expected_stdout === "string" ? sent.expected_stdout : null);
+    const actual = typeof t.stdout === "string" ? t.stdout : "";
+    if (expected !== null) {
+      const h = document.createElement("p");
+      h.className = "diff-legend";
+      const del = document.createElement("span");
+      del.className = "diff-del";
+      del.textContent = "- expected";
+      const add = document.createElement("span");
+      add.className = "diff-add";
+      add.textContent = "+ your program's output";
+      h.append(del, document.createTextNode(" "), add);
+      td.append(h, diffView(expected, actual, state.graded ? state.graded.compare : "trim"));
+    }
+    if (typeof t.stderr === "string" && t.stderr) {
+      const h = document.createElement("h4");
+      h.textContent = "stderr";
+      const pre = document.createElement("pre");
+      pre.className = "test-stderr";
+      pre.tabIndex = 0;
+      linkify(pre, t.stderr, file, false);
+      td.append(h, pre);
+    }
+    if (!td.childNodes.length) {
+      const p = document.createElement("p");
+      p.textContent = "No output and no error to show.";
+      td.appendChild(p);
+    }
+    detail.appendChild(td);
+    const what = v === "wrong_answer" ? "diff" : "details";
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "expand";
+    b.textContent = `Show ${what}`;
+    b.setAttribute("aria-expanded", "false");
+    b.setAttribute("aria-controls", detail.id);
+    b.setAttribute("aria-label", `Show the ${what} of test ${i + 1}, ${name}`);
+    b.addEventListener("click", () => {
+      const open = detail.hidden;
+      detail.hidden = !open;
+      b.setAttribute("aria-expanded", String(open));
+      b.textContent = `${open ? "Hide" : "Show"} ${what}`;
+      b.setAttribute("aria-label", `${open ? "Hide" : "Show"} the ${what} of test ${i + 1}, ${name}`);
+    });
+    act.appendChild(b);
+    el.gradeRows.appendChild(detail);
+  }
+
+  // The whole answer: rows for the tests not shown yet (all of them unless
+  // they streamed in; skipped tests only come here), the verdict, the score.
+  function renderGrade(body, streamed) {
+    el.resultBox.hidden = el.stdoutBox.hidden = el.stderrBox.hidden = el.logsBox.hidden = true;
+    el.gradeBox.hidden = false;
+    if (!streamed) gradeReset();
+    const tests = Array.isArray(body.tests) ? body.tests : [];
+    for (let i = state.gradeRows; i < tests.length; i++) gradeAdd(tests[i]);
+    const sum = (k) => tests.reduce((x, t) => x + (t && typeof t[k] === "number" ? t[k] : 0), 0);
+    const ran = tests.filter((t) => t && typeof t.duration_ms === "number");
+    el.mDuration.textContent = ran.length ? fmtMs(sum("duration_ms")) : "–";
+    el.mCpu.textContent = ran.length ? fmtMs(sum("cpu_ms")) : "–";
+    const peak = Math.max(0, ...tests.map((t) => (t && typeof t.max_rss_kb === "number" ? t.max_rss_kb : 0)));
+    el.mMemory.textContent = peak ? fmtMb(peak / 1024) : "–";
+    const verdict = String(body.verdict);
+    setStatus(verdict === "accepted" ? "good" : "bad", verdict);
+    el.gradeScore.textContent = `${body.passed}/${body.total} passed`;
+    announce(`Graded: ${verdict}, ${body.passed} of ${body.total} tests passed.`);
+  }
+
   // ------------------------------------------------------------ request
 
   function fieldError(input, errNode, msg) {
@@ -1328,6 +1799,26 @@
       if (el.stdin.value) p.stdin = el.stdin.value;
     } else if (d === "run") {
       p.code = code;
+    } else if (d === "grade") {
+      p.code = code;
+      const tests = readTests();
+      if (!tests.length) {
+        fieldError(el.addTest, el.testsError, "Add at least one test case to grade the program.");
+        el.addTest.focus();
+        return null;
+      }
+      fieldError(el.addTest, el.testsError, null);
+      p.tests = tests.map((t) => {
+        const o = {};
+        if (t.name.trim()) o.name = t.name.trim();
+        o.stdin = t.stdin;
+        o.expected_stdout = t.expected;
+        return o;
+      });
+      const compare = compareValue();
+      if (compare === null) { el.tolerance.focus(); return null; }
+      p.compare = compare;
+      p.stop_on_failure = el.stopOnFailure.checked;
     } else {
       p.version = "v1";
       if (handlerName()) p.handler = handlerName();
@@ -1379,7 +1870,7 @@
 
   // /execute and /run answer as a stream of NDJSON events when asked:
   // output is shown as the script writes it.
-  const STREAMED = new Set(["execute", "run"]);
+  const STREAMED = new Set(["execute", "run", "grade"]);
   const NDJSON = "application/x-ndjson";
   const LIVE_CAP = 4 * 1024 * 1024;   // characters kept per live pane
 
@@ -1388,6 +1879,7 @@
     const d = dialect();
     const payload = buildPayload(d);
     if (!payload) return;
+    state.graded = d === "grade" ? { tests: payload.tests, compare: payload.compare } : null;
     if (state.previous == null) el.note.hidden = true;
     const streamed = STREAMED.has(d);
     const ctl = new AbortController();
@@ -1417,7 +1909,7 @@
       });
       const type = (r.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
       if (streamed && r.ok && type === NDJSON && r.body) {
-        live = startLive(r.headers);
+        live = startLive(r.headers, d);
         await readStream(d, r, live, t0);
       } else {
         // Not a stream (an error, an older service, /invoke): as it is.
@@ -1442,7 +1934,7 @@
   }
 
   // The output panes while the stream runs: what the script writes so far.
-  function startLive(headers) {
+  function startLive(headers, d) {
     resetOutput();
     setStatus("live", "running");
     el.http.textContent = "HTTP 200 · streaming";
@@ -1460,16 +1952,35 @@
       pre.textContent = "(nothing yet)";
       panes[name] = { box, pre, trunc, node: null, size: 0 };
     }
+    // /grade: a row of the verdict table per finished test instead.
+    const grading = d === "grade";
+    const label = grading ? "tests running" : "live output";
     const live = {
       panes,
+      onTest: null,
       lastOutput: performance.now(),
       quiet: setInterval(() => {
         const s = Math.floor((performance.now() - live.lastOutput) / 1000);
-        el.live.textContent = s >= 5 ? `still running · no output for ${s} s` : "live output";
+        el.live.textContent = s >= 5 ? `still running · no ${grading ? "test finished" : "output"} for ${s} s` : label;
       }, 1000),
       stop() { clearInterval(live.quiet); el.live.hidden = true; },
     };
-    el.live.textContent = "live output";
+    if (grading) {
+      el.stdoutBox.hidden = el.stderrBox.hidden = true;
+      el.gradeBox.hidden = false;
+      gradeReset();
+      const total = state.graded ? state.graded.tests.length : 0;
+      const progress = () => { el.gradeScore.textContent = `${state.gradeRows} of ${total} run`; };
+      progress();
+      live.onTest = (ev) => {
+        const t = { ...ev };
+        delete t.type;
+        gradeAdd(t);
+        live.lastOutput = performance.now();
+        progress();
+      };
+    }
+    el.live.textContent = label;
     el.live.hidden = false;
     revealOutput();
     return live;
@@ -1526,6 +2037,8 @@
         if (!ev || typeof ev !== "object") continue;
         if ((ev.type === "stdout" || ev.type === "stderr") && typeof ev.data === "string") {
           out[ev.type] += ev.data;
+        } else if (ev.type === "test" && live.onTest) {
+          live.onTest(ev);
         } else if (ev.type === "result") {
           appendLive(live, "stdout", out.stdout);
           appendLive(live, "stderr", out.stderr);
@@ -1561,12 +2074,18 @@
     for (const p of [el.stdoutBox, el.stderrBox]) {
       if (p.classList.contains("empty")) p.querySelector("pre").textContent = "(empty)";
     }
+    const grading = dialect() === "grade" && !el.gradeBox.hidden;
+    if (grading) {
+      el.gradeScore.textContent = `${state.gradeRows} of ${state.graded ? state.graded.tests.length : "?"} run`;
+    }
     if (err) {
       showError("The answer broke off: " + (err && err.message ? err.message : err) +
-        ". The output above is what arrived.", null, userFile());
+        (grading ? ". The table shows the tests that finished before." : ". The output above is what arrived."),
+        null, userFile());
       announce("The answer broke off before the result.");
     } else {
-      showError("Stopped: the job was ended. The output above is what it wrote until then.", null, userFile());
+      showError(grading ? "Stopped: the grading was ended. The table shows the tests that finished before."
+        : "Stopped: the job was ended. The output above is what it wrote until then.", null, userFile());
       announce("Stopped.");
     }
   }
