@@ -900,6 +900,203 @@ describe("playground in a real browser", () => {
     await done(page);
   });
 
+  // ---------------------------------------------------------- grading (/grade)
+
+  // Fill the test editor with TESTS ([{name, stdin, expected}]), rows added
+  // or removed as needed.
+  async function setTests(page, tests) {
+    const rows = page.locator("#tests-list li.test-case");
+    while (await rows.count() > tests.length) await rows.last().locator("button.remove-test").click();
+    while (await rows.count() < tests.length) await page.click("#add-test");
+    for (let i = 0; i < tests.length; i++) {
+      const row = rows.nth(i);
+      await row.locator(".test-name").fill(tests[i].name || "");
+      await row.locator(".test-stdin").fill(tests[i].stdin);
+      await row.locator(".test-expected").fill(tests[i].expected);
+    }
+  }
+
+  const gradeRow = (page, n) => page.locator("#grade-rows tr.test-row").nth(n);
+
+  test("/grade: tests stream into the verdict table; the failed one's diff; the overall verdict", async () => {
+    const page = await keyedPage();
+    await chooseDialect(page, "grade");
+    assert.equal(await visible(page, "#grade-fields"), true);
+    assert.equal(await visible(page, "#stdin-field"), false);
+    await page.fill("#code", [
+      "import time",
+      "",
+      "n = int(input())",
+      "if n == 21:",
+      `    time.sleep(${LIVE_SLEEP})   # only the second test is slow`,
+      "print(n * 2 + (1 if n > 10 else 0))",
+      "",
+    ].join("\n"));
+    await setTests(page, [
+      { name: "small", stdin: "2\n", expected: "4\n" },
+      { name: "large", stdin: "21\n", expected: "42\n" },
+    ]);
+    const t0 = Date.now();
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST", { timeout: RUN_TIMEOUT }),
+      page.click("#run"),
+    ]);
+    assert.equal(resp.url(), base + "/grade");
+    assert.equal(resp.request().headers().accept, "application/x-ndjson");
+    assert.match(resp.headers()["content-type"], /^application\/x-ndjson/);
+    const sent = JSON.parse(resp.request().postData());
+    assert.deepEqual(sent.tests, [
+      { name: "small", stdin: "2\n", expected_stdout: "4\n" },
+      { name: "large", stdin: "21\n", expected_stdout: "42\n" },
+    ]);
+    assert.equal(sent.compare, "trim");
+    assert.equal(sent.stop_on_failure, false);
+    assert.match(sent.code, /int\(input\(\)\)/);
+
+    // The first test's row is there while the second still sleeps.
+    const seen = await (await page.waitForFunction(() => {
+      const rows = document.querySelectorAll("#grade-rows tr.test-row");
+      if (!rows.length) return null;
+      return {
+        rows: [...rows].map((r) => r.dataset.verdict),
+        first: rows[0].innerText,
+        status: document.getElementById("status").textContent,
+        running: document.getElementById("run").disabled,
+        score: document.getElementById("grade-score").textContent,
+      };
+    }, null, { timeout: RUN_TIMEOUT, polling: 50 })).jsonValue();
+    const firstAt = Date.now() - t0;
+    assert.ok(firstAt < LIVE_SLEEP * 1000 - 500, `the first test's row appeared after ${firstAt} ms`);
+    assert.deepEqual(seen.rows, ["accepted"], JSON.stringify(seen));
+    assert.equal(seen.running, true, JSON.stringify(seen));
+    assert.equal(seen.status, "running", JSON.stringify(seen));
+    assert.equal(seen.score, "1 of 2 run", JSON.stringify(seen));
+    assert.match(seen.first, /small/);
+    await shot(page, "19-grade-live");
+
+    await page.waitForFunction(() => !document.getElementById("run").disabled, null, { timeout: RUN_TIMEOUT });
+    const total = Date.now() - t0;
+    assert.ok(total >= LIVE_SLEEP * 1000, `the grading took ${total} ms`);
+    console.log(`# /grade: first test row after ${firstAt} ms, result after ${total} ms`);
+    assert.equal(await text(page, "#status"), "wrong_answer", await text(page, "#output"));
+    assert.equal(await text(page, "#grade-score"), "1/2 passed");
+    assert.match(await text(page, "#http"), /^HTTP 200 · streamed$/);
+    assert.equal(await page.locator("#grade-rows tr.test-row").count(), 2);
+    assert.equal(await gradeRow(page, 0).locator(".verdict").innerText(), "accepted");
+    assert.equal(await gradeRow(page, 1).locator(".verdict").innerText(), "wrong_answer");
+    assert.equal(await gradeRow(page, 0).locator(".verdict.good").count(), 1);
+    assert.equal(await gradeRow(page, 1).locator(".verdict.bad").count(), 1);
+    assert.match(await gradeRow(page, 1).innerText(), /large/);
+    for (const r of [0, 1]) {
+      const cells = await gradeRow(page, r).locator("td").allInnerTexts();
+      assert.match(cells[3], /^\d+(\.\d+)? (ms|s)$/, cells.join("|"));
+      assert.match(cells[4], /^\d+(\.\d+)? (ms|s)$/, cells.join("|"));
+      assert.match(cells[5], /^\d+(\.\d+)? MB$/, cells.join("|"));
+    }
+    // The slow test's duration is its sleep.
+    assert.match((await gradeRow(page, 1).locator("td").allInnerTexts())[3], /^\d+\.\d\d s$/);
+    // Only the failed test can be expanded; its diff: the expected line
+    // marked -, the program's line marked +.
+    assert.equal(await gradeRow(page, 0).locator("button.expand").count(), 0);
+    const expand = gradeRow(page, 1).locator("button.expand");
+    assert.equal(await expand.getAttribute("aria-expanded"), "false");
+    assert.equal(await visible(page, "#grade-detail-2"), false);
+    await expand.click();
+    assert.equal(await expand.getAttribute("aria-expanded"), "true");
+    assert.equal(await visible(page, "#grade-detail-2"), true);
+    assert.deepEqual(await page.locator("#grade-detail-2 pre.diff span").allInnerTexts(), ["- 42", "+ 43"]);
+    assert.equal(await page.locator("#grade-detail-2 pre.diff span.diff-del").innerText(), "- 42");
+    assert.equal(await page.locator("#grade-detail-2 pre.diff span.diff-add").innerText(), "+ 43");
+    await done(page, "20-grade-verdicts");
+  });
+
+  test("/grade: runtime errors, compare modes, stop_on_failure, files, all shown as text", async () => {
+    const page = await keyedPage();
+    await chooseDialect(page, "grade");
+    // A file attached goes with the grading request, to every test.
+    await page.setInputFiles("#files-input", [
+      { name: "factor.txt", mimeType: "text/plain", buffer: Buffer.from("3\n") },
+    ]);
+    await page.fill("#code", [
+      "factor = int(open('factor.txt').read())",
+      "line = input()",
+      "if line == 'boom':",
+      "    raise ValueError('<b>boom</b>')",
+      "print(' '.join(str(float(x) * factor) for x in line.split()))",
+      "",
+    ].join("\n"));
+    await setTests(page, [
+      { name: "<i>floats</i>", stdin: "1 2\n", expected: "3.0000001   6.0\n" },
+      { stdin: "boom\n", expected: "x\n" },
+      { stdin: "1\n", expected: "3.0\n" },
+    ]);
+    await page.selectOption("#compare", "float");
+    assert.equal(await visible(page, "#tolerance-field"), true);
+    await page.fill("#tolerance", "-1");
+    let posts = 0;
+    page.on("request", (r) => { if (r.method() === "POST") posts++; });
+    await page.click("#run");
+    assert.match(await text(page, "#tolerance-error"), /must be a number/);
+    assert.equal(posts, 0);
+    await page.fill("#tolerance", "1e-3");
+    await page.check("#stop-on-failure");
+    const resp = await runAndWait(page);
+    const sent = JSON.parse(resp.request().postData());
+    assert.deepEqual(sent.compare, { float_tolerance: 0.001 });
+    assert.equal(sent.stop_on_failure, true);
+    assert.deepEqual(sent.files, [{ path: "factor.txt", content: Buffer.from("3\n").toString("base64"), encoding: "base64" }]);
+    assert.deepEqual(sent.tests.map((t) => t.name), ["<i>floats</i>", undefined, undefined]);
+    assert.equal(await text(page, "#status"), "runtime_error", await text(page, "#output"));
+    assert.equal(await text(page, "#grade-score"), "1/3 passed");
+    assert.deepEqual(await page.locator("#grade-rows tr.test-row .verdict").allInnerTexts(),
+      ["accepted", "runtime_error", "skipped"]);
+    assert.deepEqual(await page.locator("#grade-rows tr.test-row td.tname").allInnerTexts(),
+      ["<i>floats</i>", "test-2", "test-3"]);
+    await gradeRow(page, 1).locator("button.expand").click();
+    const detail = page.locator("#grade-detail-2");
+    assert.match(await detail.locator(".error-message").innerText(), /ValueError on line 4/);
+    assert.match(await detail.locator("pre.test-stderr").innerText(), /ValueError: <b>boom<\/b>/);
+    assert.deepEqual(await detail.locator("pre.diff span.diff-del").allInnerTexts(), ["- x"]);
+    // A line reference in the traceback selects that line of the editor.
+    await detail.locator('pre.test-stderr button.lineref[data-line="4"]').click();
+    assert.equal(await page.evaluate(() => {
+      const ta = document.getElementById("code");
+      return ta.value.slice(ta.selectionStart, ta.selectionEnd);
+    }), "    raise ValueError('<b>boom</b>')");
+    assert.equal(await page.locator("#output b, #output i").count(), 0);
+
+    // A validation error of the service is shown as before.
+    await page.fill("#code", "");
+    const bad = await runAndWait(page);
+    assert.equal(bad.status(), 400);
+    assert.equal(await text(page, "#status"), "Request failed");
+    assert.match(await text(page, "#error-message"), /^400: .*code/);
+    assert.equal(await visible(page, "#grade-box"), false);
+    // No tests: caught before sending.
+    posts = 0;
+    for (let i = 0; i < 3; i++) await page.locator("#tests-list button.remove-test").first().click();
+    await page.click("#run");
+    assert.match(await text(page, "#tests-error"), /at least one test/);
+    assert.equal(posts, 0);
+    await done(page);
+  });
+
+  test("the grading example grades the doubling program: one test passes, one fails", async () => {
+    const page = await keyedPage();
+    await chooseExample(page, "grading");
+    assert.equal(await page.inputValue("#dialect"), "grade");
+    assert.match(await page.inputValue("#code"), /def double\(n\):/);
+    assert.equal(await page.locator("#tests-list li.test-case").count(), 2);
+    await runAndWait(page);
+    assert.equal(await text(page, "#status"), "wrong_answer", await text(page, "#output"));
+    assert.equal(await text(page, "#grade-score"), "1/2 passed");
+    assert.deepEqual(await page.locator("#grade-rows tr.test-row .verdict").allInnerTexts(),
+      ["accepted", "wrong_answer"]);
+    await gradeRow(page, 1).locator("button.expand").click();
+    assert.deepEqual(await page.locator("#grade-detail-2 pre.diff span").allInnerTexts(), ["- 42", "+ 43"]);
+    await done(page, "21-grade-example");
+  });
+
   test("nothing was loaded from outside the machine", () => {
     assert.deepEqual(outsideRequests, []);
   });
