@@ -86,6 +86,21 @@ static void server_error(struct http_response *resp, const char *msg, const char
         snprintf(resp->reason, sizeof(resp->reason), "%s: %s", why, detail);
 }
 
+int dialect_acquire(struct service *s, struct job_lease *lease, struct http_response *resp,
+                    const struct dialect_hooks *hooks)
+{
+        int r = service_acquire(s, lease);
+        if (r < 0) {
+                response_error(resp, 503, "server busy, retry later");
+                resp->retry_after = (unsigned) ceil(s->cfg.queue_wait_s > 1 ? s->cfg.queue_wait_s / 2 : 1);
+                snprintf(resp->reason, sizeof(resp->reason), "%s", r == -EBUSY ? "queue full" : "queue wait ran out");
+                return r;
+        }
+        if (hooks && hooks->started)
+                hooks->started(hooks->ctx);
+        return 0;
+}
+
 static int run(const struct dialect *d, struct service *s, const struct job_request *req, struct sb_outcome *o,
                struct files_out *fo, struct http_response *resp, struct job_lease *lease,
                const struct dialect_hooks *hooks)
@@ -114,15 +129,9 @@ static int run(const struct dialect *d, struct service *s, const struct job_requ
         };
         resp->timeout_s = req->timeout_s;
         resp->memory_mb = req->memory_mb;
-        int r = service_acquire(s, lease);
-        if (r < 0) {
-                response_error(resp, 503, "server busy, retry later");
-                resp->retry_after = (unsigned) ceil(s->cfg.queue_wait_s > 1 ? s->cfg.queue_wait_s / 2 : 1);
-                snprintf(resp->reason, sizeof(resp->reason), "%s", r == -EBUSY ? "queue full" : "queue wait ran out");
+        int r = dialect_acquire(s, lease, resp, hooks);
+        if (r < 0)
                 return r;
-        }
-        if (hooks && hooks->started)
-                hooks->started(hooks->ctx);
         if ((r = service_run(lease, &spec, o, &err)) == -ECONNABORTED || r == -EPIPE) {
                 /* the spawner died under the job (a new one is on its way) or
                  * is gone (the service restarts): the request itself was

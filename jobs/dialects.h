@@ -46,6 +46,10 @@ struct dialect_hooks {
         void *ctx;
         struct sb_output_sink output;
 };
+/* A slot for the request through the lease, or the 503 with Retry-After;
+ * then a streamed answer starts. */
+int dialect_acquire(struct service *s, struct job_lease *lease, struct http_response *resp,
+                    const struct dialect_hooks *hooks);
 void dialect_handle_hooked(const struct dialect *d, struct service *s, const char *body, size_t len,
                            struct http_response *resp, struct job_lease *lease, const struct dialect_hooks *hooks);
 

@@ -268,15 +268,9 @@ void grade_handle(const struct dialect *d, struct service *s, const char *body, 
         }
         resp->timeout_s = req.timeout_s;
         resp->memory_mb = req.memory_mb;
-        int r = service_acquire(s, lease);
-        if (r < 0) {
-                response_error(resp, 503, "server busy, retry later");
-                resp->retry_after = (unsigned) ceil(s->cfg.queue_wait_s > 1 ? s->cfg.queue_wait_s / 2 : 1);
-                snprintf(resp->reason, sizeof(resp->reason), "%s", r == -EBUSY ? "queue full" : "queue wait ran out");
+        int r = dialect_acquire(s, lease, resp, hooks);
+        if (r < 0)
                 goto out;
-        }
-        if (hooks && hooks->started)
-                hooks->started(hooks->ctx);
         for (size_t i = 0; i < g.n; i++) {
                 if (run.failed && req.stop_on_failure) {
                         json_object_array_add(run.results, test_result(&g.tests[i], V_SKIPPED, NULL, NULL));

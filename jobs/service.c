@@ -149,21 +149,8 @@ int service_acquire(struct service *s, struct job_lease *l)
         return 0;
 }
 
-int service_run_held(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
-{
-        struct service *s = l->service;
-        spec->slot = (unsigned) l->slot;
-        int r = sb_job_run(&s->spawner, spec, o, err);
-        if (r == -EPIPE)
-                service_mark_broken(s, err->msg);
-        if (r == 0 && o->status == SB_SETUP_FAILED)
-                metrics_setup_failure(&s->metrics);
-        /* every process of this job gone before the slot takes the next */
-        sb_job_settle(&o->pending_fd);
-        return r;
-}
-
-int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+/* One job on the lease's slot, counted. */
+static int run_on_slot(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
 {
         struct service *s = l->service;
         spec->slot = (unsigned) l->slot;
@@ -173,6 +160,20 @@ int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome
                 service_mark_broken(s, err->msg);
         if (r == 0 && o->status == SB_SETUP_FAILED)
                 metrics_setup_failure(&s->metrics);
+        return r;
+}
+
+int service_run_held(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+{
+        int r = run_on_slot(l, spec, o, err);
+        /* every process of this job gone before the slot takes the next */
+        sb_job_settle(&o->pending_fd);
+        return r;
+}
+
+int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
+{
+        int r = run_on_slot(l, spec, o, err);
         /* the answer may be ready before the job's teardown is: the lease
          * keeps the slot until it is done */
         l->pending_fd = r == 0 ? o->pending_fd : -1;

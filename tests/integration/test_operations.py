@@ -197,28 +197,35 @@ def test_front_death_answers_503_from_nginx_and_leaves_no_job(ownstack):
     assert not left, left
 
 
-def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
-    """A job's init (pid 1 of its namespace) cannot be killed from inside the
-    job: when it dies without its report, something outside killed it, and
-    the request is told to retry; the job is gone and its slot serves again."""
-    st = ownstack
+def kill_job_process(st, which):
+    """SIGKILL a running job's init ("init") or runner ("runner") while its
+    5 s request is in flight: (the answer, when the kill was sent)."""
     spawner = spawner_pid(st)
     results = []
     t = threading.Thread(target=lambda: results.append(
         st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
     t.start()
     deadline = time.monotonic() + 5
-    inits = []
-    while not inits and time.monotonic() < deadline:
+    victims = []
+    while not victims and time.monotonic() < deadline:
         inits = [p for p, comm in children(spawner) if comm == "sandrun-init"]
+        victims = inits if which == "init" else [p for i in inits for p, _ in children(i)]
         time.sleep(0.05)
-    assert inits, children(spawner)
+    assert victims, children(spawner)
     time.sleep(0.5)
     t0 = time.monotonic()
-    os.kill(inits[0], signal.SIGKILL)
+    os.kill(victims[0], signal.SIGKILL)
     t.join(30)
     assert results, "the in-flight request hung"
-    r = results[0]
+    return results[0], t0
+
+
+def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
+    """A job's init (pid 1 of its namespace) cannot be killed from inside the
+    job: when it dies without its report, something outside killed it, and
+    the request is told to retry; the job is gone and its slot serves again."""
+    st = ownstack
+    r, t0 = kill_job_process(st, "init")
     assert r.status == 503 and r.headers.get("Retry-After"), r
     assert time.monotonic() - t0 < 5
     # the log line is written once the answer is out: give it a moment
@@ -230,21 +237,6 @@ def test_job_init_death_answers_503_and_the_slot_serves_again(ownstack):
         assert st.execute(HELLO).status == 200
 
 
-def runner_of_a_job(st, results):
-    spawner = spawner_pid(st)
-    t = threading.Thread(target=lambda: results.append(
-        st.execute("import time\ndef main():\n    time.sleep(5)\n    return 1\n", timeout=10)))
-    t.start()
-    deadline = time.monotonic() + 5
-    runner = []
-    while not runner and time.monotonic() < deadline:
-        inits = [p for p, comm in children(spawner) if comm == "sandrun-init"]
-        runner = [p for i in inits for p, _ in children(i)]
-        time.sleep(0.05)
-    assert runner, children(spawner)
-    return t, runner[0]
-
-
 def test_runner_killed_from_outside_answers_503(ownstack):
     """kill -9 of a job's runner from the host says nothing of the script:
     503 and Retry-After, as for any process of the service (the kill watch,
@@ -252,14 +244,7 @@ def test_runner_killed_from_outside_answers_503(ownstack):
     st = ownstack
     if st.get("/health").json["cgroup"] == "none":
         pytest.skip("without a memory cgroup, an OOM kill by the host cannot be told from an operator's")
-    results = []
-    t, runner = runner_of_a_job(st, results)
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    os.kill(runner, signal.SIGKILL)
-    t.join(30)
-    assert results, "the in-flight request hung"
-    r = results[0]
+    r, t0 = kill_job_process(st, "runner")
     assert r.status == 503 and r.headers.get("Retry-After"), r
     assert r.content_type.startswith("application/json") and "retry" in r.json["error"], r
     assert time.monotonic() - t0 < 5
