@@ -5,16 +5,13 @@ its slot a moment longer."""
 
 import http.client
 import json
-import os
 import socket
-import threading
 import time
 
 import pytest
 
 from hostprocs import job_processes, wait_until_empty
 from stack import JOB_UID_BASE
-from sandrun_client import assert_json_error
 
 NDJSON = "application/x-ndjson"
 
@@ -177,9 +174,6 @@ def test_a_client_that_goes_away_ends_its_job_and_frees_the_slot_at_once(stack):
     assert "the client went away" in stack.log()
 
 
-@pytest.mark.skipif("--mode cold" in os.environ.get("SANDRUN_EXTRA_ARGS", "") or
-                    os.environ.get("SANDRUN_BUILD_DIR", "").rstrip("/").endswith("build-asan"),
-                    reason="17 s of silence: the ping is the front's alone, tested once, in the warm run")
 def test_pings_keep_a_quiet_stream_alive(stack):
     evs = events(stack, "/execute", {"script": "import time\ndef main():\n    time.sleep(16.5)\n    return 1\n",
                                      "timeout": 30})
