@@ -8,7 +8,6 @@ import json
 import socket
 import time
 
-import pytest
 
 from hostprocs import job_processes, wait_until_empty
 from stack import JOB_UID_BASE
