@@ -41,11 +41,13 @@ static void usage(FILE *f)
 {
         fprintf(f,
                 "Usage: sandrun-fcgi [--config FILE] [--listen PATH|HOST:PORT] [--SETTING VALUE]...\n"
+                "       sandrun-fcgi [--config FILE] [--SETTING VALUE]... --nginx-classes\n"
                 "       sandrun-fcgi --help | --version\n\n"
                 "Serves the sandrun API over FastCGI.  The socket comes from --listen, from systemd\n"
                 "socket activation (LISTEN_FDS), or from fd 0 (spawn-fcgi, StandardInput=socket).\n"
                 "Settings are read from %s (or --config) and may be overridden one by one;\n"
-                "see sandrun.conf(5).  Settings:\n",
+                "see sandrun.conf(5).  --nginx-classes prints the nginx configuration of the\n"
+                "classes' per-client caps (/etc/nginx/sandrun-classes.conf) and exits.  Settings:\n",
                 DEFAULT_CONFIG);
         for (size_t i = 0; i < config_n_settings; i++)
                 fprintf(f, "  --%-20s %s (default: %s)\n", config_settings[i].name, config_settings[i].help,
@@ -156,6 +158,8 @@ static int read_settings(int argc, char **argv, struct config *c)
                         i++;
                         continue;
                 }
+                if (strcmp(argv[i], "--nginx-classes") == 0)
+                        continue;
                 const char *name = argv[i], *value = NULL;
                 if (strncmp(name, "--", 2) != 0) {
                         fprintf(stderr, "sandrun-fcgi: unexpected argument '%s' (see --help)\n", name);
@@ -191,6 +195,12 @@ static int read_settings(int argc, char **argv, struct config *c)
                 fprintf(stderr, "sandrun-fcgi: %s\n", err.msg);
                 return 2;
         }
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--nginx-classes") == 0) {
+                        /* nginx's half of the classes' caps, from the same settings */
+                        classes_write_nginx(&c->classes, stdout);
+                        return fflush(stdout) == 0 ? -1 : 1;
+                }
         return 0;
 }
 

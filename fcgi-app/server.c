@@ -129,12 +129,21 @@ static enum endpoint route(struct service *s, FCGX_Request *rq, const char *path
 {
         const struct dialect *d = dialect_find(path);
         if (d) {
+                if (!lease->cls) {
+                        /* nginx named a class this service does not define:
+                         * the operator's key file and sandrun.conf disagree */
+                        response_error(resp, 500, "internal error: the client's class is not configured");
+                        snprintf(resp->reason, sizeof(resp->reason),
+                                 "class '%.40s' of client '%.64s' is not in sandrun.conf's classes",
+                                 param(rq, "API_CLASS"), lease->client);
+                        return d->endpoint;
+                }
                 route_post(s, rq, d, method, resp, lease, st);
                 return d->endpoint;
         }
         if (strcmp(path, "/health") == 0 || strcmp(path, "/") == 0) {
                 if (method_is_get(method, resp))
-                        dialect_health(s, resp);
+                        dialect_health(s, lease, resp);
                 return path[1] ? EP_HEALTH : EP_ROOT;
         }
         if (strcmp(path, "/metrics") == 0) {
@@ -150,12 +159,13 @@ static enum endpoint route(struct service *s, FCGX_Request *rq, const char *path
 }
 
 /* One JSON line for the request, written after the client has its answer. */
-static void log_request(const char *request_id, const char *client, enum endpoint ep, const char *method,
-                        const struct http_response *resp, uint64_t t0)
+static void log_request(const char *request_id, const char *client, const char *cls, enum endpoint ep,
+                        const char *method, const struct http_response *resp, uint64_t t0)
 {
         struct json_object *f = json_object_new_object();
         json_object_object_add(f, "request_id", json_object_new_string(request_id));
         json_object_object_add(f, "client", json_object_new_string(client));
+        json_object_object_add(f, "class", json_object_new_string(cls));
         json_object_object_add(f, "endpoint", json_object_new_string(endpoint_path(ep)));
         json_object_object_add(f, "method", json_object_new_string(method));
         json_object_object_add(f, "http_status", json_object_new_int(resp->status));
@@ -182,9 +192,12 @@ static void log_request(const char *request_id, const char *client, enum endpoin
 void server_handle(struct service *s, FCGX_Request *rq)
 {
         uint64_t t0 = sb_now_ns();
-        char request_id[65], client[65];
+        char request_id[65], client[65], cls[CLASS_NAME_MAX + 8];
         clean_request_id(param(rq, "REQUEST_ID"), request_id, sizeof(request_id));
         snprintf(client, sizeof(client), "%s", param(rq, "API_CLIENT"));
+        /* nginx's class for the key ("" for none: the default class) */
+        const struct client_class *client_class = classes_find(&s->cfg.classes, param(rq, "API_CLASS"));
+        snprintf(cls, sizeof(cls), "%s", client_class ? client_class->name : "unknown");
 
         /* DOCUMENT_URI is nginx's normalized path without the query */
         /* copies: the request's parameters are freed by FCGX_Finish_r, and the
@@ -196,6 +209,8 @@ void server_handle(struct service *s, FCGX_Request *rq)
 
         struct http_response resp;
         struct job_lease lease = JOB_LEASE_INIT;
+        lease.client = client;
+        lease.cls = client_class;
         struct stream st = { .cancel_fd = -1 };
         response_init(&resp);
         enum endpoint ep = route(s, rq, path, method, &resp, &lease, &st);
@@ -215,8 +230,10 @@ void server_handle(struct service *s, FCGX_Request *rq)
         /* counted before the client can see the answer, so a scrape that
          * follows it always includes it */
         metrics_request(&s->metrics, ep, resp.status);
+        if (d && client_class)
+                metrics_class_request(&s->metrics, classes_index(&s->cfg.classes, client_class), resp.status);
         FCGX_Finish_r(rq);
-        log_request(request_id, client, ep, method, &resp, t0);
+        log_request(request_id, client, cls, ep, method, &resp, t0);
         /* the client has its answer; the job's teardown finishes meanwhile,
          * and its slot is given back after it */
         service_settle(&lease);

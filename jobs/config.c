@@ -30,6 +30,9 @@ const struct setting config_settings[] = {
         S(queue_wait_s, SET_DOUBLE, "10", 0, 3600, "longest wait for a slot before 503"),
         S(drain_s, SET_DOUBLE, "60", 0, 3600,
           "on a stop signal, how long requests in flight may finish before their jobs are ended (503)"),
+        S(client_max_concurrent, SET_UINT, "0", 0, 100000,
+          "requests one client of the class \"default\" may have running or queued at once, past which it gets "
+          "429 (0: no cap of its own, slots + queue_max); classes without max_concurrent take it too"),
         S(max_body_bytes, SET_U64, "16777216", 1024, 1 << 30, "largest request body (nginx's client_max_body_size follows it)"),
         S(max_script_bytes, SET_U64, "1048576", 1, 1 << 30, "largest script"),
         S(max_stdin_bytes, SET_U64, "1048576", 0, 1 << 30, "largest stdin"),
@@ -128,8 +131,32 @@ static int set_list(struct config *c, const struct setting *st, const char *valu
         return 0;
 }
 
+/* "classes" is an object, not one of the table's types: JSON, in the file
+ * or as the text of --classes. */
+static int set_classes_json(struct config *c, struct json_object *v, struct sb_error *err)
+{
+        return classes_parse(&c->classes, v, err);
+}
+
+static int set_classes_text(struct config *c, const char *text, struct sb_error *err)
+{
+        struct json_tokener *tok = json_tokener_new();
+        if (!tok)
+                return sb_failx(err, ENOMEM, "out of memory");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        struct json_object *v = json_tokener_parse_ex(tok, text, (int) strlen(text));
+        bool ok = v && json_tokener_get_error(tok) == json_tokener_success &&
+                  json_tokener_get_parse_end(tok) == strlen(text);
+        json_tokener_free(tok);
+        int r = ok ? set_classes_json(c, v, err) : sb_failx(err, EINVAL, "setting classes: not one JSON object");
+        json_object_put(v);
+        return r;
+}
+
 int config_set(struct config *c, const char *name, const char *value, struct sb_error *err)
 {
+        if (strcmp(name, "classes") == 0)
+                return set_classes_text(c, value, err);
         const struct setting *st = config_find(name);
         if (!st)
                 return sb_failx(err, ENOENT, "unknown setting '%s'", name);
@@ -258,6 +285,11 @@ int config_load_string(struct config *c, const char *text, struct sb_error *err)
         json_object_object_foreach(root, key, val) {
                 const struct setting *st = config_find(key);
                 char buf[CONFIG_MAX_LIST * 130];
+                if (strcmp(key, "classes") == 0) {
+                        if ((r = set_classes_json(c, val, err)) < 0)
+                                break;
+                        continue;
+                }
                 if (!st) {
                         r = sb_failx(err, ENOENT, "unknown setting '%s'", key);
                         break;
@@ -319,6 +351,10 @@ int config_finish(struct config *c, struct sb_error *err)
                 return sb_failx(err, EINVAL, "mode must be warm or cold");
         if (strcmp(c->cgroup, "auto") && strcmp(c->cgroup, "on") && strcmp(c->cgroup, "off"))
                 return sb_failx(err, EINVAL, "cgroup must be auto, on or off");
+        int r = classes_finish(&c->classes, c->max_timeout_s, c->min_memory_mb, c->max_memory_mb,
+                               c->client_max_concurrent, c->slots + c->queue_max, err);
+        if (r < 0)
+                return r;
         if (c->python[0] != '/' || strncmp(c->python, "/usr/", 5) != 0)
                 return sb_failx(err, EINVAL, "python must be an absolute path under /usr (it runs inside the sandbox)");
         if (c->runner[0] != '/')

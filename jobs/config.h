@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "jobs/classes.h"
 
 #define CONFIG_MAX_LIST 32
 
@@ -25,6 +26,10 @@ struct config {
         unsigned queue_max;
         double queue_wait_s;
         double drain_s;               /* how long a stop waits for requests in flight */
+
+        /* clients: classes (jobs/classes.h) and the default class's cap */
+        unsigned client_max_concurrent;   /* 0 = slots + queue_max */
+        struct class_table classes;
 
         /* request limits (API.md) */
         uint64_t max_body_bytes;

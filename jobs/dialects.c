@@ -86,10 +86,36 @@ static void server_error(struct http_response *resp, const char *msg, const char
         snprintf(resp->reason, sizeof(resp->reason), "%s: %s", why, detail);
 }
 
+void dialect_settings(struct service *s, const struct job_lease *l, struct config *view)
+{
+        const struct client_class *cls = service_class(s, l);
+        memcpy(view, &s->cfg, sizeof(*view));
+        view->max_timeout_s = cls->max_timeout_s;
+        view->max_memory_mb = cls->max_memory_mb;
+}
+
+void dialect_name_class(struct service *s, const struct job_lease *l, struct request_error *e)
+{
+        const struct client_class *cls = service_class(s, l);
+        if (strcmp(cls->name, CLASS_DEFAULT) == 0 ||
+            (strcmp(e->field, "timeout") != 0 && strcmp(e->field, "memory_limit") != 0))
+                return;
+        size_t n = strlen(e->msg);
+        snprintf(e->msg + n, sizeof(e->msg) - n, " (the limit of class '%s')", cls->name);
+}
+
 int dialect_acquire(struct service *s, struct job_lease *lease, struct http_response *resp,
                     const struct dialect_hooks *hooks)
 {
         int r = service_acquire(s, lease);
+        if (r == -EUSERS) {
+                /* the client's own requests hold its share: one of them ends soon */
+                response_error(resp, 429, "too many concurrent requests for this client");
+                resp->retry_after = 1;
+                snprintf(resp->reason, sizeof(resp->reason), "client at its class's max_concurrent (%u)",
+                         service_class(s, lease)->max_concurrent);
+                return r;
+        }
         if (r < 0) {
                 response_error(resp, 503, "server busy, retry later");
                 resp->retry_after = (unsigned) ceil(s->cfg.queue_wait_s > 1 ? s->cfg.queue_wait_s / 2 : 1);
@@ -169,7 +195,10 @@ void dialect_handle_hooked(const struct dialect *d, struct service *s, const cha
         struct sb_outcome o = { .pending_fd = -1 };
         struct files_out fo;
 
-        if (validate_request(&d->rules, &s->cfg, body, len, &req, &rerr) < 0) {
+        struct config view;
+        dialect_settings(s, lease, &view);
+        if (validate_request(&d->rules, &view, body, len, &req, &rerr) < 0) {
+                dialect_name_class(s, lease, &rerr);
                 refuse(d, &rerr, resp);
                 goto out;
         }

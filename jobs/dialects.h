@@ -53,8 +53,14 @@ int dialect_acquire(struct service *s, struct job_lease *lease, struct http_resp
 void dialect_handle_hooked(const struct dialect *d, struct service *s, const char *body, size_t len,
                            struct http_response *resp, struct job_lease *lease, const struct dialect_hooks *hooks);
 
-/* GET /health */
-void dialect_health(struct service *s, struct http_response *resp);
+/* The settings as the lease's client sees them: its class's limits on
+ * timeout and memory in place of the service's. */
+void dialect_settings(struct service *s, const struct job_lease *l, struct config *view);
+/* A refusal of timeout or memory_limit says when the limit is the class's. */
+void dialect_name_class(struct service *s, const struct job_lease *l, struct request_error *e);
+
+/* GET /health; the lease names the caller (its class's limits are shown) */
+void dialect_health(struct service *s, const struct job_lease *caller, struct http_response *resp);
 
 /* The error text of a failed outcome as /execute words it. */
 void outcome_error_text(const struct sb_outcome *o, double timeout_s, unsigned memory_mb, const char *what,

@@ -261,8 +261,11 @@ void grade_handle(const struct dialect *d, struct service *s, const char *body, 
         struct request_error rerr = { 0 };
         struct grade_plan g = { 0 };
         struct grade_run run = { .results = json_object_new_array(), .overall = V_ACCEPTED };
-        if (validate_request(&d->rules, &s->cfg, body, len, &req, &rerr) < 0 ||
-            check_plan(&s->cfg, &req, &g, &rerr) < 0) {
+        struct config view;
+        dialect_settings(s, lease, &view);
+        if (validate_request(&d->rules, &view, body, len, &req, &rerr) < 0 ||
+            check_plan(&view, &req, &g, &rerr) < 0) {
+                dialect_name_class(s, lease, &rerr);
                 response_error(resp, rerr.http_status, rerr.msg);
                 goto out;
         }

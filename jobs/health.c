@@ -24,7 +24,31 @@ static struct json_object *dialect_defaults(const struct config *c)
         return all;
 }
 
-void dialect_health(struct service *s, struct http_response *resp)
+/* The caller's class: what its requests may ask and how many it may have
+ * in flight.  An unknown class (nginx and sandrun.conf disagree) is said. */
+static struct json_object *caller_class(const struct job_lease *caller)
+{
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", caller->client && caller->client[0]
+                                                  ? json_object_new_string(caller->client)
+                                                  : NULL);
+        const struct client_class *cls = caller->cls;
+        if (!cls) {
+                json_object_object_add(o, "class", NULL);
+                json_object_object_add(o, "error", json_object_new_string("the client's class is not configured"));
+                return o;
+        }
+        char t[32];
+        snprintf(t, sizeof(t), "%g", cls->max_timeout_s);
+        json_object_object_add(o, "class", json_object_new_string(cls->name));
+        json_object_object_add(o, "max_timeout_s", json_object_new_double_s(cls->max_timeout_s, t));
+        json_object_object_add(o, "max_memory_mb", json_object_new_int64(cls->max_memory_mb));
+        json_object_object_add(o, "max_concurrent", json_object_new_int64(cls->max_concurrent));
+        json_object_object_add(o, "weight", json_object_new_int64(cls->weight));
+        return o;
+}
+
+void dialect_health(struct service *s, const struct job_lease *caller, struct http_response *resp)
 {
         struct json_object *b = json_object_new_object();
         unsigned busy, total, waiting;
@@ -106,6 +130,7 @@ void dialect_health(struct service *s, struct http_response *resp)
         json_object_object_add(q, "waiting", json_object_new_int64(waiting));
         json_object_object_add(q, "max", json_object_new_int64(c->queue_max));
         json_object_object_add(b, "queue", q);
+        json_object_object_add(b, "client", caller_class(caller));
 
         json_object_put(resp->body);
         resp->body = b;

@@ -25,12 +25,18 @@ static void observe(struct histogram *h, double v)
         h->n++;
 }
 
-void metrics_request(struct metrics *m, enum endpoint e, int http_status)
+static size_t code_index(int http_status)
 {
         size_t c = METRICS_CODES - 1;
         for (size_t i = 0; i < METRICS_CODES; i++)
                 if (codes[i] == http_status)
                         c = i;
+        return c;
+}
+
+void metrics_request(struct metrics *m, enum endpoint e, int http_status)
+{
+        size_t c = code_index(http_status);
         if ((unsigned) e >= EP_COUNT)
                 e = EP_OTHER;
         pthread_mutex_lock(&m->lock);
@@ -79,6 +85,34 @@ void metrics_rejected(struct metrics *m)
         pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_class_request(struct metrics *m, size_t class_index, int http_status)
+{
+        if (class_index >= CLASS_MAX)
+                return;
+        size_t c = code_index(http_status);
+        pthread_mutex_lock(&m->lock);
+        m->class_requests[class_index][c]++;
+        pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_class_wait(struct metrics *m, size_t class_index, double seconds)
+{
+        if (class_index >= CLASS_MAX)
+                return;
+        pthread_mutex_lock(&m->lock);
+        observe(&m->class_wait[class_index], seconds);
+        pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_class_capped(struct metrics *m, size_t class_index)
+{
+        if (class_index >= CLASS_MAX)
+                return;
+        pthread_mutex_lock(&m->lock);
+        m->class_capped[class_index]++;
+        pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_setup_failure(struct metrics *m)
 {
         pthread_mutex_lock(&m->lock);
@@ -86,13 +120,65 @@ void metrics_setup_failure(struct metrics *m)
         pthread_mutex_unlock(&m->lock);
 }
 
+/* The samples of a histogram; label is "" or `class="x",` */
+static void render_hist_samples(FILE *f, const char *name, const char *label, const struct histogram *h)
+{
+        size_t ll = strlen(label);
+        /* the label list without its trailing comma, for _sum and _count */
+        for (size_t i = 0; i < METRICS_BUCKETS; i++)
+                fprintf(f, "%s_bucket{%sle=\"%g\"} %llu\n", name, label, buckets[i], h->counts[i]);
+        fprintf(f, "%s_bucket{%sle=\"+Inf\"} %llu\n", name, label, h->counts[METRICS_BUCKETS]);
+        if (ll)
+                fprintf(f, "%s_sum{%.*s} %.6f\n%s_count{%.*s} %llu\n", name, (int) ll - 1, label, h->sum, name,
+                        (int) ll - 1, label, h->n);
+        else
+                fprintf(f, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name, h->n);
+}
+
 static void render_hist(FILE *f, const char *name, const char *help, const struct histogram *h)
 {
         fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-        for (size_t i = 0; i < METRICS_BUCKETS; i++)
-                fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", name, buckets[i], h->counts[i]);
-        fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name, h->counts[METRICS_BUCKETS],
-                name, h->sum, name, h->n);
+        render_hist_samples(f, name, "", h);
+}
+
+/* The per-class series; the class names are the operator's (checked by
+ * class_name_ok, so they need no escaping), never a client's. */
+static void render_classes(FILE *f, const struct metrics *m, const struct metrics_gauges *g)
+{
+        const struct class_table *t = g->classes;
+        if (!t)
+                return;
+        fprintf(f, "# HELP sandrun_class_requests_total Requests to run code, by the client's class and status.\n"
+                   "# TYPE sandrun_class_requests_total counter\n");
+        for (size_t k = 0; k < t->n && k < CLASS_MAX; k++)
+                for (size_t c = 0; c < METRICS_CODES; c++) {
+                        if (!m->class_requests[k][c])
+                                continue;
+                        char code[16];
+                        snprintf(code, sizeof(code), codes[c] ? "%d" : "other", codes[c]);
+                        fprintf(f, "sandrun_class_requests_total{class=\"%s\",code=\"%s\"} %llu\n", t->c[k].name,
+                                code, m->class_requests[k][c]);
+                }
+        fprintf(f, "# HELP sandrun_class_capped_total Requests refused with 429: their client already had its "
+                   "class's max_concurrent requests running or waiting.\n"
+                   "# TYPE sandrun_class_capped_total counter\n");
+        for (size_t k = 0; k < t->n && k < CLASS_MAX; k++)
+                fprintf(f, "sandrun_class_capped_total{class=\"%s\"} %llu\n", t->c[k].name, m->class_capped[k]);
+        fprintf(f, "# HELP sandrun_class_running Jobs running, by the client's class.\n"
+                   "# TYPE sandrun_class_running gauge\n");
+        for (size_t k = 0; k < t->n && k < CLASS_MAX; k++)
+                fprintf(f, "sandrun_class_running{class=\"%s\"} %u\n", t->c[k].name, g->class_running[k]);
+        fprintf(f, "# HELP sandrun_class_waiting Requests waiting for a slot, by the client's class.\n"
+                   "# TYPE sandrun_class_waiting gauge\n");
+        for (size_t k = 0; k < t->n && k < CLASS_MAX; k++)
+                fprintf(f, "sandrun_class_waiting{class=\"%s\"} %u\n", t->c[k].name, g->class_waiting[k]);
+        fprintf(f, "# HELP sandrun_class_queue_wait_seconds Time requests waited for a slot, by the client's class.\n"
+                   "# TYPE sandrun_class_queue_wait_seconds histogram\n");
+        for (size_t k = 0; k < t->n && k < CLASS_MAX; k++) {
+                char label[64];
+                snprintf(label, sizeof(label), "class=\"%s\",", t->c[k].name);
+                render_hist_samples(f, "sandrun_class_queue_wait_seconds", label, &m->class_wait[k]);
+        }
 }
 
 /* "# HELP" and "# TYPE" of a single-sample metric, then the sample. */
@@ -146,6 +232,7 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g, size_t *
                 PACKAGE_VERSION, g->mode);
         pthread_mutex_lock(&m->lock);
         render_counters(f, m);
+        render_classes(f, m, g);
         pthread_mutex_unlock(&m->lock);
         render_one(f, "sandrun_slots_busy", "gauge", "Execution slots running a job.", g->slots_busy);
         render_one(f, "sandrun_slots_total", "gauge", "Execution slots.", g->slots_total);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "jobs/classes.h"
 #include "jobs/endpoints.h"
 #include "jobs/verdicts.h"
 #include "sandbox/job.h"
@@ -25,6 +26,10 @@ struct metrics {
         unsigned long long verdicts[N_VERDICTS];
         unsigned long long rejected, setup_failures;
         struct histogram exec_hist, wait_hist;
+        /* per client class (the config's order; bounded: CLASS_MAX) */
+        unsigned long long class_requests[CLASS_MAX][METRICS_CODES];
+        unsigned long long class_capped[CLASS_MAX];
+        struct histogram class_wait[CLASS_MAX];
 };
 
 /* What the metrics show but do not count: gauges read at render time. */
@@ -32,6 +37,8 @@ struct metrics_gauges {
         const char *mode;
         unsigned slots_busy, slots_total, queue_length;
         unsigned spawner_restarts;
+        const struct class_table *classes;
+        unsigned class_running[CLASS_MAX], class_waiting[CLASS_MAX];
 };
 
 void metrics_init(struct metrics *m);
@@ -41,5 +48,10 @@ void metrics_verdict(struct metrics *m, enum verdict v);
 void metrics_queue_wait(struct metrics *m, double seconds);
 void metrics_rejected(struct metrics *m);
 void metrics_setup_failure(struct metrics *m);
+/* per class: a request that asked to run code and its status; a wait for a
+ * slot; a request refused because its client was at the class's cap */
+void metrics_class_request(struct metrics *m, size_t class_index, int http_status);
+void metrics_class_wait(struct metrics *m, size_t class_index, double seconds);
+void metrics_class_capped(struct metrics *m, size_t class_index);
 /* The whole exposition; caller frees. */
 char *metrics_render(struct metrics *m, const struct metrics_gauges *g, size_t *len);

@@ -136,16 +136,38 @@ void service_stop(struct service *s)
         slots_destroy(&s->slots);
 }
 
+const struct client_class *service_class(struct service *s, const struct job_lease *l)
+{
+        /* "default" always exists (config_finish) */
+        return l->cls ? l->cls : classes_find(&s->cfg.classes, CLASS_DEFAULT);
+}
+
 int service_acquire(struct service *s, struct job_lease *l)
 {
+        const struct client_class *cls = service_class(s, l);
+        size_t ci = classes_index(&s->cfg.classes, cls);
+        struct slot_who who = {
+                .client = l->client ? l->client : "",
+                .class_index = (unsigned) ci,
+                .max_concurrent = cls->max_concurrent,
+                .weight = cls->weight,
+        };
         uint64_t t0 = sb_now_ns();
-        int slot = slots_acquire(&s->slots);
-        metrics_queue_wait(&s->metrics, (double) (sb_now_ns() - t0) / 1e9);
+        int slot = slots_acquire(&s->slots, &who);
+        double waited = (double) (sb_now_ns() - t0) / 1e9;
+        metrics_queue_wait(&s->metrics, waited);
+        metrics_class_wait(&s->metrics, ci, waited);
+        if (slot == -EUSERS) {
+                metrics_class_capped(&s->metrics, ci);
+                return slot;
+        }
         if (slot < 0) {
                 metrics_rejected(&s->metrics);
                 return slot;
         }
-        *l = (struct job_lease) { .service = s, .slot = slot, .pending_fd = -1 };
+        l->service = s;
+        l->slot = slot;
+        l->pending_fd = -1;
         return 0;
 }
 
@@ -203,8 +225,9 @@ void service_mark_broken(struct service *s, const char *reason)
 
 char *service_metrics(struct service *s, size_t *len)
 {
-        struct metrics_gauges g = { .mode = s->cfg.mode };
+        struct metrics_gauges g = { .mode = s->cfg.mode, .classes = &s->cfg.classes };
         slots_snapshot(&s->slots, &g.slots_busy, &g.slots_total, &g.queue_length);
+        slots_by_class(&s->slots, g.class_running, g.class_waiting);
         unsigned starts = s->spawner.stats ? s->spawner.stats->zygote_starts : 0;
         g.spawner_restarts = starts > 0 ? starts - 1 : 0;
         return metrics_render(&s->metrics, &g, len);

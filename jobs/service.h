@@ -37,8 +37,12 @@ struct job_lease {
         struct service *service;
         int slot;                     /* -1: none held */
         int pending_fd;               /* the job's reply channel until its teardown is reported */
+        /* who asks (set before the request is handled): the client's name
+         * as nginx passes it ("" for none) and its class (NULL: default) */
+        const char *client;
+        const struct client_class *cls;
 };
-#define JOB_LEASE_INIT { .service = NULL, .slot = -1, .pending_fd = -1 }
+#define JOB_LEASE_INIT { .service = NULL, .slot = -1, .pending_fd = -1, .client = "", .cls = NULL }
 
 /* The sandbox's plan from the settings: what does not depend on a request. */
 int service_plan(const struct config *c, struct sb_plan *p, struct sb_error *err);
@@ -47,7 +51,10 @@ int service_plan(const struct config *c, struct sb_plan *p, struct sb_error *err
 int service_start(struct service *s, bool probe, struct sb_error *err);
 void service_stop(struct service *s);
 
-/* Take a slot, waiting in the bounded queue: 0, -EBUSY (queue full) or
+/* The class of the lease's client (the default class when none is set). */
+const struct client_class *service_class(struct service *s, const struct job_lease *l);
+/* Take a slot for the lease's client, waiting in the fair queue: 0,
+ * -EUSERS (the client is at its class's cap), -EBUSY (queue full) or
  * -ETIMEDOUT (the wait ran out). */
 int service_acquire(struct service *s, struct job_lease *l);
 /* Run one job on the lease's slot; errors are server-side failures. */
