@@ -45,12 +45,12 @@ class Host:
         ip("-n", self.ns, "link", "set", "lo", "up")
         self.app = None
 
-    def start(self):
+    def start(self, extra=()):
         if self.app:                 # a restart: the old instance's log goes
             self.app.cleanup()
         self.app = App(["--listen", f"{self.addr}:{FCGI_PORT}",
                         "--web-server-addrs", self.host_addr,
-                        "--slots", "2", "--queue-max", "8"], netns=self.ns)
+                        "--slots", "2", "--queue-max", "8", *extra], netns=self.ns)
         self.app.wait_started()
 
     def pids(self):

@@ -204,5 +204,17 @@ def test_every_nginx_error_has_a_json_page():
         loc = re.search(rf"location = {re.escape(m.group(1))} \{{(.*?)\n?\s*\}}\n", conf, re.S)
         assert loc, f"no location {m.group(1)}"
         ret = re.search(rf"return {shown} '(.*?)\\n';", loc.group(1))
-        assert ret, f"{code}: {loc.group(1)!r}"
-        assert isinstance(json.loads(ret.group(1))["error"], str)
+        var = re.search(rf'return {shown} "\$(\w+)\\n";', loc.group(1))
+        assert ret or var, f"{code}: {loc.group(1)!r}"
+        bodies = [ret.group(1)] if ret else _map_values(var.group(1))
+        assert bodies, f"{code}: no map gives ${var.group(1)}"
+        for body in bodies:
+            assert isinstance(json.loads(body)["error"], str)
+
+
+def _map_values(var):
+    """The values a map in sandrun-maps.conf gives $var (single-quoted)."""
+    with open(os.path.join(SRC_DIR, "nginx", "sandrun-maps.conf")) as f:
+        maps = f.read()
+    m = re.search(rf"^map \S+ \${var} \{{(.*?)^\}}", maps, re.S | re.M)
+    return re.findall(r"'(.*?)';", m.group(1)) if m else []

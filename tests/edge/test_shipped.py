@@ -50,7 +50,7 @@ def test_help_lists_the_same_settings():
         assert opt in man1, f"sandrun.1 does not list {opt}"
 
 
-def _nginx_t_as_installed(upstream_file):
+def _nginx_t_as_installed(upstream_file, classes_text=None):
     """Run `nginx -t` in a private mount namespace where /etc/nginx is a copy
     of the host's with the sandrun site enabled, /usr/share/sandrun/nginx is
     the source tree's nginx/, and /etc/ssl/sandrun holds a certificate."""
@@ -64,8 +64,15 @@ def _nginx_t_as_installed(upstream_file):
                     os.path.join(etc, "sites-available", "sandrun"))
         os.symlink("/etc/nginx/sites-available/sandrun", os.path.join(etc, "sites-enabled", "sandrun"))
         shutil.copy(os.path.join(NGINX_DIR, upstream_file), os.path.join(etc, "sandrun-upstream.conf"))
+        # the package's /etc/nginx/sandrun-classes.conf, or one written for classes
+        if classes_text is None:
+            shutil.copy(os.path.join(NGINX_DIR, "sandrun-classes.conf"), os.path.join(etc, "sandrun-classes.conf"))
+        else:
+            with open(os.path.join(etc, "sandrun-classes.conf"), "w") as f:
+                f.write(classes_text)
         with open(os.path.join(etc, "sandrun-api-keys.conf"), "w") as f:
-            f.write("0123456789abcdef0123456789abcdef alice;\n")
+            f.write("0123456789abcdef0123456789abcdef alice;\n"
+                    "abcdef0123456789abcdef0123456789 bob:grader;\n")
         ssl_dir = os.path.join(tmp, "ssl")
         os.makedirs(ssl_dir)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -98,6 +105,42 @@ exec nginx -t -c /etc/nginx/nginx.conf
 def test_nginx_t_production_site_as_installed(upstream):
     p = _nginx_t_as_installed(upstream)
     assert p.returncode == 0 and "test is successful" in p.stderr, p.stderr
+
+
+def _nginx_classes(*args):
+    """sandrun-fcgi --nginx-classes with only the given settings (no host
+    config file: an empty one)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+        conf.write("{}")
+        conf.flush()
+        return subprocess.run([FCGI, "--config", conf.name, *args, "--nginx-classes"],
+                              capture_output=True, text=True, timeout=30)
+
+
+def test_shipped_classes_file_is_what_the_default_settings_write():
+    """nginx/sandrun-classes.conf (the package's /etc/nginx/sandrun-classes.conf)
+    is sandrun-fcgi's output for the shipped settings: no class has a cap."""
+    p = _nginx_classes()
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(NGINX_DIR, "sandrun-classes.conf")) as f:
+        assert f.read() == p.stdout
+    assert "limit_conn " not in p.stdout
+
+
+def test_nginx_t_production_site_with_classes():
+    classes = '{"grader":{"max_concurrent":8,"weight":3},"student":{"max_timeout_s":10,"max_concurrent":2}}'
+    p = _nginx_classes("--classes", classes, "--client_max_concurrent", "4")
+    assert p.returncode == 0, p.stderr
+    for name, cap in (("default", 4), ("grader", 8), ("student", 2)):
+        assert f"limit_conn sandrun_conn_{name} {cap};" in p.stdout, p.stdout
+    t = _nginx_t_as_installed("sandrun-upstream.conf", classes_text=p.stdout)
+    assert t.returncode == 0 and "test is successful" in t.stderr, t.stderr
+
+
+def test_nginx_classes_refuses_bad_classes():
+    p = _nginx_classes("--classes", '{"Bad Name":{}}')
+    assert p.returncode == 2 and "not a class name" in p.stderr, p
+    assert p.stdout == ""
     assert "warn" not in p.stderr, p.stderr
 
 
@@ -112,7 +155,8 @@ def test_nginx_t_dev_template():
         shutil.copy("/etc/nginx/fastcgi_params", tmp)
         os.makedirs(os.path.join(tmp, "nginx-tmp"))
         with open(os.path.join(tmp, "sandrun-api-keys.conf"), "w") as f:
-            f.write("k dev;\n")
+            f.write("k dev;\nk2 other:grader;\n")
+        shutil.copy(os.path.join(NGINX_DIR, "sandrun-classes.conf"), tmp)
         p = subprocess.run(["nginx", "-t", "-c", os.path.join(tmp, "nginx.conf")],
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 0, p.stderr
