@@ -6,14 +6,11 @@ the client's requests whichever backend they go to.  Each backend alone would
 let the client have its cap running there; nginx keeps the total at it."""
 
 import json
-import random
-import threading
 
 import pytest
 
-from conftest import edge_stack, wait_for
-from sandrun_client import JSON_CT
-from test_failover import FCGI_PORT, Host
+from sandrun_client import JSON_CT, concurrently
+from test_failover import FCGI_PORT, backend_pair
 
 CAP = 3
 CLASSES = {"capped": {"max_concurrent": CAP}}
@@ -23,36 +20,18 @@ SLEEPY = "import time\ndef main():\n    time.sleep(2)\n    return 'ok'\n"
 
 @pytest.fixture(scope="module")
 def capped_cluster():
-    a, b = random.randrange(16, 250), random.randrange(0, 250, 2)
-    hosts = []
-    try:
-        hosts = [Host("c", f"10.{a}.{b}"), Host("d", f"10.{a}.{b + 1}")]
-        for h in hosts:
-            # two slots and a queue of 8 each: either could take the whole burst
-            h.start(extra=["--classes", json.dumps(CLASSES, separators=(",", ":"))])
-        env = {"SANDRUN_CLASSES": json.dumps(CLASSES), "SANDRUN_EXTRA_KEYS": f"{KEY} carla:capped"}
-        with edge_stack("sandrun-edge-classes-", backends=[f"{h.addr}:{FCGI_PORT}" for h in hosts],
-                        extra_env=env) as edge:
-            assert wait_for(lambda: edge.request("GET", "/health").status == 200, 20)
-            yield edge, hosts
-    finally:
-        for h in hosts:
-            h.destroy()
+    # two slots and a queue of 8 each: either backend could take the whole burst
+    env = {"SANDRUN_CLASSES": json.dumps(CLASSES), "SANDRUN_EXTRA_KEYS": f"{KEY} carla:capped"}
+    with backend_pair("cd", "sandrun-edge-classes-", ["--classes", json.dumps(CLASSES, separators=(",", ":"))],
+                      env) as pair:
+        yield pair
 
 
 def test_nginx_holds_a_clients_cap_across_backends(capped_cluster):
     edge, hosts = capped_cluster
     n = 8
-    results = [None] * n
-
-    def one(i):
-        results[i] = edge.post("/execute", {"script": SLEEPY, "timeout": 10}, key=KEY, timeout=60)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
+    results = concurrently(
+        lambda i: edge.post("/execute", {"script": SLEEPY, "timeout": 10}, key=KEY, timeout=60), n)
     ok = [r for r in results if r.status == 200]
     refused = [r for r in results if r.status == 429]
     assert len(ok) == CAP and len(refused) == n - CAP, results

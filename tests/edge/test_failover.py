@@ -7,6 +7,7 @@ with a JSON 503 and Retry-After (nginx's 502, answered as "retry").  nginx retri
 reached the dead backend (fastcgi_next_upstream error timeout, without
 non_idempotent), so no script runs twice."""
 
+import contextlib
 import os
 import random
 import subprocess
@@ -69,20 +70,29 @@ class Host:
         ip("netns", "del", self.ns, check=False)
 
 
-@pytest.fixture(scope="module")
-def cluster():
+@contextlib.contextmanager
+def backend_pair(tags, prefix, extra=(), env=None):
+    """Two hosts (tags: their names) each running a sandrun-fcgi with the
+    extra settings, behind the production site (env: dev/stack's); yields
+    (edge, hosts) once nginx answers, and tears everything down."""
     a, b = random.randrange(16, 250), random.randrange(0, 250, 2)
     hosts = []
     try:
-        hosts = [Host("a", f"10.{a}.{b}"), Host("b", f"10.{a}.{b + 1}")]
+        hosts = [Host(tags[0], f"10.{a}.{b}"), Host(tags[1], f"10.{a}.{b + 1}")]
         for h in hosts:
-            h.start()
-        with edge_stack("sandrun-edge-lb-", backends=[f"{h.addr}:{FCGI_PORT}" for h in hosts]) as edge:
+            h.start(extra)
+        with edge_stack(prefix, backends=[f"{h.addr}:{FCGI_PORT}" for h in hosts], extra_env=env) as edge:
             assert wait_for(lambda: edge.request("GET", "/health").status == 200, 20)
             yield edge, hosts
     finally:
         for h in hosts:
             h.destroy()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with backend_pair("ab", "sandrun-edge-lb-") as pair:
+        yield pair
 
 
 class Load:

@@ -17,7 +17,7 @@ import time
 import pytest
 
 import fcgi_client
-from sandrun_client import JSON_CT, assert_json_error
+from sandrun_client import JSON_CT, assert_json_error, concurrently
 from stack import own_stack
 
 HELLO = "def main():\n    return 'hi'\n"
@@ -117,16 +117,7 @@ def test_unknown_class_is_a_clear_500(classes_stack):
 
 def test_past_its_cap_a_client_gets_429_from_nginx(classes_stack):
     st = classes_stack
-    results = [None] * 5
-
-    def one(i):
-        results[i] = run_as(st, "kstudent", sleeper(1.5))
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = concurrently(lambda i: run_as(st, "kstudent", sleeper(1.5)), 5)
     ok = [r for r in results if r.status == 200]
     refused = [r for r in results if r.status == 429]
     assert len(ok) == 2 and len(refused) == 3, results
@@ -148,18 +139,10 @@ def test_the_application_holds_the_cap_on_its_own(classes_stack):
     st = classes_stack
     sock = os.path.join(st.state_dir, "fcgi.sock")
     params = {"API_CLIENT": "sam", "API_CLASS": "student"}
-    results = [None] * 4
-
-    def one(i):
-        body = json.dumps({"script": sleeper(1.5), "timeout": 10}).encode()
-        results[i] = fcgi_client.request(sock, "POST", "/execute", body=body, headers=params, timeout=60)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-        time.sleep(0.05)
-    for t in threads:
-        t.join(60)
+    body = json.dumps({"script": sleeper(1.5), "timeout": 10}).encode()
+    results = concurrently(
+        lambda i: fcgi_client.request(sock, "POST", "/execute", body=body, headers=params, timeout=60), 4,
+        stagger=0.05)
     statuses = sorted(r.status for r in results)
     assert statuses == [200, 200, 429, 429], results
     refused = [r for r in results if r.status == 429]

@@ -6,6 +6,7 @@ import http.client
 import json
 import re
 import ssl
+import threading
 import time
 
 JSON_CT = "application/json; charset=utf-8"
@@ -128,6 +129,27 @@ class Client:
             http_timeout = 60 + float(payload.get("timeout") or 0)
         return self.post("/execute", payload, key=key, timeout=http_timeout,
                          source_address=source_address, conn=conn)
+
+
+def concurrently(fn, n, stagger=0.0, timeout=120):
+    """fn(0) .. fn(n - 1), each in its own thread, started stagger seconds
+    apart; their results in order (an exception is returned as the result)."""
+    results = [None] * n
+
+    def one(i):
+        try:
+            results[i] = fn(i)
+        except Exception as e:  # noqa: BLE001 - the caller judges it
+            results[i] = e
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+        if stagger:
+            time.sleep(stagger)
+    for t in threads:
+        t.join(timeout)
+    return results
 
 
 def assert_json_error(r, status, error=None, contains=None):
