@@ -46,8 +46,9 @@ static void usage(FILE *f)
                 "Serves the sandrun API over FastCGI.  The socket comes from --listen, from systemd\n"
                 "socket activation (LISTEN_FDS), or from fd 0 (spawn-fcgi, StandardInput=socket).\n"
                 "Settings are read from %s (or --config) and may be overridden one by one;\n"
-                "see sandrun.conf(5).  --nginx-classes prints the nginx configuration of the\n"
-                "classes' per-client caps (/etc/nginx/sandrun-classes.conf) and exits.  Settings:\n",
+                "see sandrun.conf(5).  Client classes are the JSON object \"classes\" in the file,\n"
+                "or --classes '{\"NAME\": {...}}'.  --nginx-classes prints the nginx configuration of\n"
+                "the classes' per-client caps (/etc/nginx/sandrun-classes.conf) and exits.  Settings:\n",
                 DEFAULT_CONFIG);
         for (size_t i = 0; i < config_n_settings; i++)
                 fprintf(f, "  --%-20s %s (default: %s)\n", config_settings[i].name, config_settings[i].help,

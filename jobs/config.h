@@ -30,6 +30,10 @@ struct config {
         /* clients: classes (jobs/classes.h) and the default class's cap */
         unsigned client_max_concurrent;   /* 0 = slots + queue_max */
         struct class_table classes;
+        /* in a request's copy of the settings (dialect_settings): the class
+         * whose max_timeout_s and max_memory_mb these are ("": the service's),
+         * named in a refusal */
+        char limits_of[CLASS_NAME_MAX];
 
         /* request limits (API.md) */
         uint64_t max_body_bytes;

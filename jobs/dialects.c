@@ -92,16 +92,9 @@ void dialect_settings(struct service *s, const struct job_lease *l, struct confi
         memcpy(view, &s->cfg, sizeof(*view));
         view->max_timeout_s = cls->max_timeout_s;
         view->max_memory_mb = cls->max_memory_mb;
-}
-
-void dialect_name_class(struct service *s, const struct job_lease *l, struct request_error *e)
-{
-        const struct client_class *cls = service_class(s, l);
-        if (strcmp(cls->name, CLASS_DEFAULT) == 0 ||
-            (strcmp(e->field, "timeout") != 0 && strcmp(e->field, "memory_limit") != 0))
-                return;
-        size_t n = strlen(e->msg);
-        snprintf(e->msg + n, sizeof(e->msg) - n, " (the limit of class '%s')", cls->name);
+        /* the default class's limits are the service's: no class to name */
+        snprintf(view->limits_of, sizeof(view->limits_of), "%s",
+                 strcmp(cls->name, CLASS_DEFAULT) == 0 ? "" : cls->name);
 }
 
 int dialect_acquire(struct service *s, struct job_lease *lease, struct http_response *resp,
@@ -198,7 +191,6 @@ void dialect_handle_hooked(const struct dialect *d, struct service *s, const cha
         struct config view;
         dialect_settings(s, lease, &view);
         if (validate_request(&d->rules, &view, body, len, &req, &rerr) < 0) {
-                dialect_name_class(s, lease, &rerr);
                 refuse(d, &rerr, resp);
                 goto out;
         }

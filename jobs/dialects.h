@@ -54,10 +54,8 @@ void dialect_handle_hooked(const struct dialect *d, struct service *s, const cha
                            struct http_response *resp, struct job_lease *lease, const struct dialect_hooks *hooks);
 
 /* The settings as the lease's client sees them: its class's limits on
- * timeout and memory in place of the service's. */
+ * timeout and memory in place of the service's (a refusal names the class). */
 void dialect_settings(struct service *s, const struct job_lease *l, struct config *view);
-/* A refusal of timeout or memory_limit says when the limit is the class's. */
-void dialect_name_class(struct service *s, const struct job_lease *l, struct request_error *e);
 
 /* GET /health; the lease names the caller (its class's limits are shown) */
 void dialect_health(struct service *s, const struct job_lease *caller, struct http_response *resp);

@@ -103,8 +103,8 @@ static int check_plan(const struct config *c, const struct job_request *r, struc
         g->n = json_object_array_length(r->tests);
         if ((double) g->n * r->timeout_s > c->max_timeout_s)
                 return request_fail(e, 400, "timeout",
-                                    "'timeout' x %zu tests is %g s, over max_timeout_s (%g s) for the whole request",
-                                    g->n, (double) g->n * r->timeout_s, c->max_timeout_s);
+                                    "'timeout' x %zu tests is %g s, over max_timeout_s (%g s) for the whole request%s",
+                                    g->n, (double) g->n * r->timeout_s, c->max_timeout_s, request_limits_note(c));
         int k = check_compare(r->compare, &g->mode, e);
         if (k < 0)
                 return k;
@@ -265,7 +265,6 @@ void grade_handle(const struct dialect *d, struct service *s, const char *body, 
         dialect_settings(s, lease, &view);
         if (validate_request(&d->rules, &view, body, len, &req, &rerr) < 0 ||
             check_plan(&view, &req, &g, &rerr) < 0) {
-                dialect_name_class(s, lease, &rerr);
                 response_error(resp, rerr.http_status, rerr.msg);
                 goto out;
         }

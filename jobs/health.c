@@ -110,7 +110,10 @@ void dialect_health(struct service *s, const struct job_lease *caller, struct ht
         json_object_object_add(lim, "max_file_size_mb", json_object_new_int64(c->max_file_size_mb));
         json_object_object_add(lim, "max_handler_bytes", json_object_new_int64(SB_HANDLER_MAX));
         json_object_object_add(b, "limits", lim);
-        json_object_object_add(b, "dialects", dialect_defaults(c));
+        /* the defaults the caller's requests get: within its class's limits */
+        struct config view;
+        dialect_settings(s, caller, &view);
+        json_object_object_add(b, "dialects", dialect_defaults(&view));
         struct json_object *words = json_object_new_array();
 #define EXEC_STATUS_(id, word) json_object_array_add(words, json_object_new_string(word));
         SB_EXEC_STATUSES(EXEC_STATUS_)

@@ -142,7 +142,8 @@ static int check_timeout(const struct request_rules *d, const struct config *c, 
                 if (whole_number(val, &n) < 0)
                         return request_fail(e, 422, "timeout", "Input should be a valid integer");
                 if (n < 1 || (double) n > c->max_timeout_s)
-                        return request_fail(e, 422, "timeout", "Input should be from 1 to %g", c->max_timeout_s);
+                        return request_fail(e, 422, "timeout", "Input should be from 1 to %g%s", c->max_timeout_s,
+                                            request_limits_note(c));
                 r->timeout_s = (double) n;
                 return 0;
         }
@@ -150,8 +151,8 @@ static int check_timeout(const struct request_rules *d, const struct config *c, 
                 return request_fail(e, 400, "timeout", "'timeout' must be a number of seconds, not %s", type_name(val));
         double t = json_object_get_double(val);
         if (!isfinite(t) || t <= 0 || t > c->max_timeout_s)
-                return request_fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds",
-                            c->max_timeout_s);
+                return request_fail(e, 400, "timeout", "'timeout' must be greater than 0 and at most %g seconds%s",
+                            c->max_timeout_s, request_limits_note(c));
         r->timeout_s = t;
         return 0;
 }
@@ -164,8 +165,8 @@ static int check_memory(const struct request_rules *d, const struct config *c, s
                 if (whole_number(val, &m) < 0)
                         return request_fail(e, 422, "memory_limit", "Input should be a valid integer");
                 if (m < c->min_memory_mb || m > c->max_memory_mb)
-                        return request_fail(e, 422, "memory_limit", "Input should be from %u to %u", c->min_memory_mb,
-                                    c->max_memory_mb);
+                        return request_fail(e, 422, "memory_limit", "Input should be from %u to %u%s", c->min_memory_mb,
+                                    c->max_memory_mb, request_limits_note(c));
                 r->memory_mb = (unsigned) m;
                 return 0;
         }
@@ -176,8 +177,8 @@ static int check_memory(const struct request_rules *d, const struct config *c, s
                             json_object_is_type(val, json_type_double) ? "a decimal number" : type_name(val));
         m = json_object_get_int64(val);
         if (m < c->min_memory_mb || m > c->max_memory_mb)
-                return request_fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB", c->min_memory_mb,
-                            c->max_memory_mb);
+                return request_fail(e, 400, "memory_limit", "'memory_limit' must be from %u to %u MB%s", c->min_memory_mb,
+                            c->max_memory_mb, request_limits_note(c));
         r->memory_mb = (unsigned) m;
         return 0;
 }
@@ -279,6 +280,16 @@ static void invoke_payload(struct job_request *r, struct json_object *event, str
         r->stdin_data = json_object_to_json_string_length(r->payload, JSON_C_TO_STRING_PLAIN, &r->stdin_len);
         const char *dot = strchr(r->handler, '.');
         snprintf(r->module, sizeof(r->module), "%.*s", (int) (dot - r->handler), r->handler);
+}
+
+const char *request_limits_note(const struct config *c)
+{
+        /* one buffer per thread: the note goes into a refusal at once */
+        static __thread char note[CLASS_NAME_MAX + 32];
+        if (!c->limits_of[0])
+                return "";
+        snprintf(note, sizeof(note), " (the limit of class '%s')", c->limits_of);
+        return note;
 }
 
 double request_default_timeout(const struct request_rules *d, const struct config *c)

@@ -60,6 +60,10 @@ int request_fail(struct request_error *e, int status, const char *field, const c
 double request_default_timeout(const struct request_rules *rules, const struct config *c);
 unsigned request_default_memory(const struct request_rules *rules, const struct config *c);
 
+/* " (the limit of class 'NAME')" when the settings are a class's view
+ * (config's limits_of), else "": said after a refused limit. */
+const char *request_limits_note(const struct config *c);
+
 /* Parse a JSON object strictly (RFC 8259 and RFC 3629 UTF-8, one value,
  * nothing after). */
 struct json_object *parse_json_body(const char *body, size_t len, struct request_error *e);

@@ -70,6 +70,11 @@ def test_health_shows_the_callers_class(classes_stack):
     c = st.get("/health", headers={"X-API-Key": "kstudent"}).json["client"]
     assert c == {"name": "sam", "class": "student", "max_timeout_s": 10, "max_memory_mb": 256,
                  "max_concurrent": 2, "weight": 1}, c
+    # the defaults the caller's requests get lie within its class's limits
+    d = st.get("/health", headers={"X-API-Key": "kstudent"}).json["dialects"]
+    assert d["/execute"]["default_timeout_s"] == 10 and d["/invoke"]["default_timeout_s"] == 10, d
+    assert d["/execute"]["default_memory_mb"] == 256 and d["/grade"]["default_timeout_s"] == 5, d
+    assert st.get("/health").json["dialects"]["/execute"]["default_timeout_s"] == 30
     c = st.get("/health", headers={"X-API-Key": "kgrader"}).json["client"]
     assert c["class"] == "grader" and c["weight"] == 3 and c["max_concurrent"] == 6, c
     assert c["max_timeout_s"] == 300 and c["max_memory_mb"] == 2048, c    # the service's
@@ -98,7 +103,14 @@ def test_class_limits_are_a_400_naming_the_field_and_limit(classes_stack):
                            "tests": [{"stdin": "1", "expected_stdout": "1"}] * 3}, key="kstudent")
     body = assert_json_error(r, 400)
     assert "timeout" in body["error"] and "10" in body["error"], body
-    # at the limit: fine; and a request that names none gets a default within it
+    # a wrong type is not the class's limit
+    body = assert_json_error(run_as(st, "kstudent", HELLO, timeout="5"), 400)
+    assert "timeout" in body["error"] and "class" not in body["error"], body
+    # a request that names no timeout gets the default within the class's limit
+    r = st.post("/execute", {"script": "import time\ndef main():\n    time.sleep(10.5)\n"}, key="kstudent",
+                timeout=60)
+    assert r.status == 400 and r.json["status"] == "timeout" and "(10s limit)" in r.json["error"], r
+    # at the limit: fine
     r = run_as(st, "kstudent", HELLO, timeout=10, memory_limit=256)
     assert r.status == 200 and r.json["result"] == "hi", r
     # the same request from a class with the service's limits
