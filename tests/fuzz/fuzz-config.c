@@ -1,6 +1,6 @@
 /* The config file (config_load_string, jobs/config.c) and the command
  * line's settings (config_set) on any text, then config_finish and the
- * web_server_addrs list (peers_parse, fcgi-app/peers.c).  A config either
+ * web_server_addrs list (peers_parse, fcgi-app/peers.c); "classes" too.  A config either
  * loads, and then it keeps every rule config_finish promises, or fails
  * with a message; nothing is written outside the struct, nothing leaks. */
 #include "fuzz.h"
@@ -23,6 +23,17 @@ static void check_config(const struct config *c)
         FUZZ_ASSERT(f.max_script_bytes <= f.max_body_bytes, "script above body");
         FUZZ_ASSERT(f.n_ro_paths <= CONFIG_MAX_LIST && f.n_libraries <= CONFIG_MAX_LIST, "lists");
         FUZZ_ASSERT(f.python[0] == '/' && f.runner[0] == '/' && f.init[0] == '/', "paths");
+        /* the classes: "default" among them, each within the service's limits */
+        FUZZ_ASSERT(f.classes.n >= 1 && f.classes.n <= CLASS_MAX && classes_find(&f.classes, NULL), "classes");
+        for (size_t i = 0; i < f.classes.n; i++) {
+                const struct client_class *k = &f.classes.c[i];
+                FUZZ_ASSERT(class_name_ok(k->name), "class name");
+                FUZZ_ASSERT(k->max_timeout_s > 0 && k->max_timeout_s <= f.max_timeout_s, "class %s timeout", k->name);
+                FUZZ_ASSERT(k->max_memory_mb >= f.min_memory_mb && k->max_memory_mb <= f.max_memory_mb,
+                            "class %s memory", k->name);
+                FUZZ_ASSERT(k->max_concurrent >= 1 && k->weight >= 1 && k->weight <= CLASS_WEIGHT_MAX,
+                            "class %s cap or weight", k->name);
+        }
         /* every string setting is terminated within its buffer */
         for (size_t i = 0; i < config_n_settings; i++) {
                 const struct setting *st = &config_settings[i];

@@ -22,6 +22,15 @@ int service_acquire(struct service *s, struct job_lease *l)
         return -EBUSY;
 }
 
+/* every request in the class "default": the settings' own limits */
+const struct client_class *service_class(struct service *s, const struct job_lease *l)
+{
+        static struct client_class cls = { .name = CLASS_DEFAULT };
+        cls.max_timeout_s = s->cfg.max_timeout_s;
+        cls.max_memory_mb = s->cfg.max_memory_mb;
+        return &cls;
+}
+
 int service_run(struct job_lease *l, struct sb_job_spec *spec, struct sb_outcome *o, struct sb_error *err)
 {
         abort();                                /* never reached: no slot was given */

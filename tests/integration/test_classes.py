@@ -123,8 +123,12 @@ def test_unknown_class_is_a_clear_500(classes_stack):
     st = classes_stack
     r = run_as(st, "kghost", HELLO)
     assert_json_error(r, 500, "internal error: the client's class is not configured")
-    log = st.log()
-    assert "class 'ghost' of client 'gus' is not in sandrun.conf's classes" in log, log[-2000:]
+    # the log line is written once the answer is out: wait for it
+    want = "class 'ghost' of client 'gus' is not in sandrun.conf's classes"
+    deadline = time.monotonic() + 10
+    while want not in st.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert want in st.log(), st.log()[-2000:]
 
 
 def test_past_its_cap_a_client_gets_429_from_nginx(classes_stack):
