@@ -1,12 +1,14 @@
 """bench/run: sandrun against a cold bwrap + python3 baseline, on this host.
 
 Started by bench/run (which checks the prerequisites); see bench/README.md.
-Progress goes to stderr, the table to stdout and bench/results/latest.txt.
+Progress goes to stderr, the table to stdout and bench/results/latest.txt,
+the chart of the paced latencies beside it (bench/results/latest.png).
 """
 
 import argparse
 import http.client
 import json
+import math
 import os
 import re
 import secrets
@@ -19,6 +21,9 @@ import sys
 import tempfile
 import threading
 import time
+
+from baseline import one as bwrap_one
+import paced
 
 BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,11 +75,13 @@ def free_port():
 
 
 def pct(values, p):
-    """Nearest-rank percentile."""
+    """Nearest-rank percentile: the smallest value with at least p % of the
+    values at or below it (so the p99 of 50 values is the largest, of 100
+    the second largest)."""
     v = sorted(values)
     if not v:
         return float("nan")
-    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    k = max(0, min(len(v) - 1, math.ceil(p * len(v) / 100.0) - 1))
     return v[k]
 
 
@@ -313,8 +320,16 @@ def job_durations(stack, body_file, n):
     return out, outside, bad
 
 
+def pid_ns(pid):
+    try:
+        return os.readlink("/proc/%d/ns/pid" % pid)
+    except OSError:
+        return None
+
+
 def memory(stack, sleep_body):
-    """smaps_rollup of the service's processes and of a running hello job."""
+    """smaps_rollup of the service's processes, of the jobs that wait for a
+    request while the stack is idle, and of a running hello job."""
     table = proc_table()
     fcgi = stack.pid()
     superv = children(table, fcgi, "sandrun-superv")
@@ -326,6 +341,23 @@ def memory(stack, sleep_body):
         "sandrun-superv": smaps_rollup(superv[0]),
         "sandrun-zygote": smaps_rollup(zyg[0]),
     }
+
+    # Jobs waiting for a request (issue 18's pool of pre-confined jobs):
+    # whatever runs under the zygote while no request is in flight, one job
+    # per pid namespace (each job's first process starts one).  Today no job
+    # exists between requests, so this stays empty.
+    waiting = {}
+    for pid in descendants(table, zyg[0]):
+        ns = pid_ns(pid)
+        try:
+            m = smaps_rollup(pid)
+        except OSError:
+            continue
+        job = waiting.setdefault(ns, {"pids": [], "USS": 0, "Rss": 0, "Pss": 0})
+        job["pids"].append("%s %d" % (table[pid][2], pid))
+        for k in ("USS", "Rss", "Pss"):
+            job[k] += m[k]
+    mem["waiting"] = list(waiting.values())
 
     # a hello job that lives about a second: sample its processes meanwhile
     done = {}
@@ -387,12 +419,184 @@ def baseline(script_file, conc, duration, warmup):
     }
 
 
+# ---------------------------------------------------------------- paced (open loop)
+
+def paced_run(kind, name, send, rate, seconds, warmup, results):
+    """One paced measurement (paced.py), after a warm-up at the same rate."""
+    if warmup > 0:
+        paced.open_loop(send, rate, warmup)
+    r = paced.open_loop(send, rate, seconds)
+    r["p50"], r["p99"] = pct(r["latencies_ms"], 50), pct(r["latencies_ms"], 99)
+    results[(kind, name)] = r
+    log("%-5s %-6s paced %g/s p50 %7.2f ms  p99 %7.2f ms  %5.1f answers/s  (%d requests, %d bad%s)"
+        % (kind, name, rate, r["p50"], r["p99"], r["rate"], r["requests"], r["bad"],
+           "" if r["kept_up"] else ", did not keep up"))
+
+
+def paced_stack(stack, bodies, rate, seconds, warmup, results):
+    for name, body_file in bodies:
+        with open(body_file, "rb") as f:
+            target = paced.HttpTarget(stack.port, stack.key, f.read())
+        try:
+            paced_run(stack.name, name, target.send, rate, seconds, warmup, results)
+        finally:
+            target.close()
+
+
+def paced_baseline(files, names, rate, seconds, warmup, results):
+    for name in names:
+        with open(files[name], "rb") as f:
+            script = f.read()
+
+        def send(script=script):
+            return bwrap_one(script)[2]
+        paced_run("bwrap", name, send, rate, seconds, warmup, results)
+
+
 # ---------------------------------------------------------------- report
 
 def fmt(v, w=7, prec=2):
     if v is None or v != v:
         return "-".rjust(w)
     return ("%*.*f" % (w, prec, v))
+
+
+def report_paced(ctx, w):
+    P = ctx["paced"]
+    n = max((r["requests"] for r in P.values()), default=0)
+    w("paced, open loop: %g requests/s for %gs (%d requests) per script and target, after a %gs warm-up at the "
+      "same rate; each request is sent at its scheduled time whether or not the earlier ones were answered, "
+      "and its latency runs from that time" % (ctx["rate"], ctx["paced_seconds"], n, ctx["warmup"]))
+    above = n - math.ceil(99 * n / 100.0)
+    w("p50/p99 in ms (nearest rank: the p99 of %d latencies is %s); answers/s between the first and the last "
+      "good answer; * = did not keep up (see below); x = baseline p50 / warm p50"
+      % (n, "the largest" if above == 0 else "the largest but %d" % above))
+    head1 = "%-7s | %-26s | %-26s | %-26s | %s" % (
+        "script", "sandrun warm", "sandrun --mode cold", "bwrap+python3 baseline", "baseline/warm  warm")
+    head2 = "%-7s | %7s %7s %10s | %7s %7s %10s | %7s %7s %10s | %9s %9s" % (
+        "", "p50", "p99", "answers/s", "p50", "p99", "answers/s", "p50", "p99", "answers/s", "p50 x", "p99/p50")
+    w(head1)
+    w(head2)
+    w("-" * len(head2))
+    notes, total = [], 0
+    for name, _ in SCRIPT_SET:
+        cells = []
+        for kind in ("warm", "cold", "bwrap"):
+            r = P.get((kind, name))
+            if r is None:
+                cells.append("%7s %7s %10s" % ("-", "-", "-"))
+                continue
+            total += r["requests"]
+            mark = " "
+            if r["bad"]:
+                mark = "!"
+                notes.append("! %s %s: %d of %d requests bad (%d refused with 503 or 429); sample: %s"
+                             % (kind, name, r["bad"], r["requests"], r["shed"], r["error_sample"][:300]))
+            if not r["kept_up"]:
+                mark = "*" if mark == " " else mark
+                notes.append("* %s %s did not keep up with %g/s: %s" % (
+                    kind, name, ctx["rate"],
+                    "its queue was full and it refused %d requests (the p50 and p99 are of those it served)"
+                    % r["shed"] if r["shed"] else
+                    "it answered %.1f requests/s and the median wait went from %.0f ms (first quarter of the "
+                    "answers) to %.0f ms (last quarter): it queued, so its p50 depends on the run's length"
+                    % (r["rate"], r["first_quarter_ms"], r["last_quarter_ms"])))
+            cells.append("%s %s %10s" % (fmt(r["p50"]), fmt(r["p99"]), fmt(r["rate"], 9, 1) + mark))
+        wr, br = P.get(("warm", name)), P.get(("bwrap", name))
+        ratio = "%9s %9s" % ("-", "-")
+        if wr and wr["p50"] > 0:
+            ratio = "%8.1fx %8.1fx" % (br["p50"] / wr["p50"] if br else float("nan"), wr["p99"] / wr["p50"])
+        w("%-7s | %s | %s | %s | %s" % (name, cells[0], cells[1], cells[2], ratio))
+    if not any(r["bad"] for r in P.values()):
+        notes.insert(0, "errors: none; %d paced requests checked (as above)" % total)
+    if P:
+        notes.append("the client sent each request a median %.2f ms and at most %.2f ms after its due time "
+                     "(counted in the latencies)"
+                     % (statistics.median(r["send_late_median_ms"] for r in P.values()),
+                        max(r["send_late_max_ms"] for r in P.values())))
+    for note in notes:
+        w("  " + note)
+
+
+def goals_issue18(ctx, w, floor2, svc_rss, job_uss):
+    """Issue 18's goals, each judged on figures of this run: they are
+    yardsticks, not assertions, and the run reports them either way."""
+    R, P, mem, rate = ctx["results"], ctx["paced"], ctx["memory"], ctx["rate"]
+    G = []
+
+    def goal(ok, text):
+        G.append("%-8s %s" % ("?" if ok is None else "MET" if ok else "NOT MET", text))
+
+    for name, want in (("hello", 20), ("pandas", 100)):
+        wr, br = P.get(("warm", name)), P.get(("bwrap", name))
+        if not wr or not br:
+            goal(None, "paced %s: a run is missing" % name)
+            continue
+        if br["kept_up"]:
+            base, how = br["p50"], "%.1f / %.2f ms" % (br["p50"], wr["p50"])
+        else:
+            # Slower than the rate, the baseline queues for the whole run
+            # and its paced p50 says how long the run was.  Its p50 one
+            # request at a time is what one of its requests costs (and the
+            # figure least favourable to sandrun).
+            c1 = R.get(("bwrap", name, 1))
+            base = c1["p50"] if c1 else float("nan")
+            how = ("the baseline did not keep up with %g/s (%.1f answers/s, paced p50 %.0f ms), so its p50 one "
+                   "request at a time (closed loop c=1) stands in: %.1f / %.2f ms"
+                   % (rate, br["rate"], br["p50"], base, wr["p50"]))
+        x = base / wr["p50"]
+        goal(x >= want, "paced at %g/s, %s p50 >= %dx faster than the baseline: %.1fx (%s%s)"
+             % (rate, name, want, x, how, "" if wr["kept_up"] else "; sandrun warm did not keep up either"))
+
+    parts, ok = [], True
+    for name, _ in SCRIPT_SET:
+        wr = P.get(("warm", name))
+        if wr:
+            ok &= wr["p99"] <= 3 * wr["p50"]
+            parts.append("%s %.1fx (%.1f / %.1f ms)" % (name, wr["p99"] / wr["p50"], wr["p99"], wr["p50"]))
+    goal(ok and bool(parts), "paced at %g/s, warm p99 <= 3x p50: %s" % (rate, "; ".join(parts) or "not run"))
+
+    for name, want in (("hello", 7), ("pandas", 25)):
+        wr, br = R.get(("warm", name, 1)), R.get(("bwrap", name, 1))
+        if not wr or not br:
+            goal(None, "closed loop, %s at concurrency 1: not run (--concurrency without 1)" % name)
+            continue
+        x = br["p50"] / wr["p50"]
+        goal(x >= want, "closed loop c=1, %s p50 >= %dx faster than the baseline: %.1fx (%.1f / %.2f ms)"
+             % (name, want, x, br["p50"], wr["p50"]))
+
+    c2 = R.get(("warm", "hello", 2))
+    if c2 and floor2:
+        x = c2["rps"] / floor2
+        goal(x >= 0.75, "two clients (hello, closed loop c=2) reach >= 0.75 of the fork floor's 2-process rate: "
+             "%.2f (%.1f / %.1f per s)" % (x, c2["rps"], floor2))
+    else:
+        goal(None, "two clients against the fork floor: needs concurrency 2 in --concurrency")
+
+    if mem["waiting"]:
+        largest = max(j["USS"] for j in mem["waiting"]) / 1024.0
+        goal(largest <= 3, "a waiting job adds <= 3 MB unique memory: %.1f MB USS (the largest of %d)"
+             % (largest, len(mem["waiting"])))
+    else:
+        G.append("%-8s a waiting job adds <= 3 MB unique memory: no job waits for a request (the pre-confined "
+                 "pool is not built); a running hello job adds %.1f MB USS" % ("n/a", job_uss))
+    goal(svc_rss <= 16, "service memory besides the zygote and the pool <= 16 MB: RSS of sandrun-fcgi + "
+         "sandrun-superv %.1f MB" % svc_rss)
+
+    rs = [(name, R[("warm", name, 16)]) for name, _ in SCRIPT_SET if ("warm", name, 16) in R]
+    if rs:
+        errs = sum(r["bad"] + r["socket_errors"] for _, r in rs)
+        goal(errs == 0, "concurrency 16: requests queue, nothing errors: %d bad answers or socket errors in %d "
+             "requests (%s)" % (errs, sum(r["requests"] for _, r in rs),
+                                ", ".join("%s %.0f req/s" % (name, r["rps"]) for name, r in rs)))
+    else:
+        goal(None, "concurrency 16: not run (--concurrency without 16)")
+
+    met = sum(1 for g in G if g.startswith("MET "))
+    judged = sum(1 for g in G if g.startswith(("MET ", "NOT MET")))
+    w("goals (issue 18), each a ratio or figure of this run (yardsticks, not assertions): %d of %d met" % (met, judged))
+    for g in G:
+        w("  " + g)
 
 
 def report(ctx):
@@ -455,6 +659,8 @@ def report(ctx):
     for c in ctx["checks"]:
         w("  check: " + c)
     w("")
+    report_paced(ctx, w)
+    w("")
 
     fl = ctx["floor"]
     floor50, floor99 = pct(fl["latencies_ms"], 50), pct(fl["latencies_ms"], 99)
@@ -468,6 +674,11 @@ def report(ctx):
     w("confinement overhead = job duration median - floor p50 = %.3f ms" % overhead)
     w("outside the job (client, nginx, sandrun-fcgi, zygote IPC): median of latency - duration_ms = %.3f ms"
       " over the same 200 requests" % statistics.median(ctx["outside"]))
+    rates = {r["procs"]: r["per_s"] for r in fl.get("rates", [])}
+    if rates:
+        w("fork capacity (the same fork + main() + _exit + wait, back to back for %gs): %s"
+          % (ctx["duration"], ", ".join("%d process%s %.1f/s" % (n, "es" if n > 1 else "", v)
+                                          for n, v in sorted(rates.items()))))
     w("")
 
     mem = ctx["memory"]
@@ -486,6 +697,14 @@ def report(ctx):
         w("  %-32s %8.1f %8.1f %8.1f" % ("hello job: %s %d" % (m["comm"], pid),
                                          m["Rss"] / MB, m["Pss"] / MB, m["USS"] / MB))
     w("  %-32s %8s %8s %8.1f" % ("hello job adds (USS sum)", "", "", job_uss))
+    if mem["waiting"]:
+        for j in mem["waiting"]:
+            w("  %-32s %8.1f %8.1f %8.1f" % ("waiting job: " + ", ".join(j["pids"])[:18],
+                                             j["Rss"] / MB, j["Pss"] / MB, j["USS"] / MB))
+        w("  %-32s %8s %8s %8.1f" % ("the pool (%d waiting jobs)" % len(mem["waiting"]), "", "",
+                                     sum(j["USS"] for j in mem["waiting"]) / MB))
+    else:
+        w("  waiting jobs: none (no process under the zygote while the stack is idle: no pool)")
     w("")
 
     # goals of issue 6
@@ -532,7 +751,29 @@ def report(ctx):
     w("goals (issue 6), sandrun warm:")
     for g in G:
         w("  " + g)
+    w("")
+    goals_issue18(ctx, w, rates.get(2), svc_rss, job_uss)
     return "\n".join(L) + "\n"
+
+
+def write_chart(ctx, path):
+    """The paced latencies as a PNG (chart.py); a line for the table.
+    Without matplotlib the table stands alone: the run is not lost for a
+    chart."""
+    try:
+        import chart
+    except ImportError as e:
+        return "no chart: matplotlib does not import (%s); dev/setup installs python3-matplotlib" % e
+    floor50 = pct(ctx["floor"]["latencies_ms"], 50)
+    title = ("sandrun paced latency: open loop at %g requests/s, %gs per target, each latency from the request's "
+             "scheduled send time" % (ctx["rate"], ctx["paced_seconds"]))
+    subtitle = ("bench/run %s, commit %s, %d CPUs, load %.2f at start; paced runs only (the closed-loop runs are "
+                "in the table: wrk keeps percentiles, not samples)"
+                % (ctx["when"], ctx["commit"], os.cpu_count(), ctx["load_start"][0]))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    chart.write(path, [name for name, _ in SCRIPT_SET], ctx["paced"], floor50, title, subtitle)
+    log("chart written to %s" % path)
+    return "chart of the paced latencies: %s" % path
 
 
 # ---------------------------------------------------------------- main
@@ -543,9 +784,17 @@ def main():
     ap.add_argument("--warmup", type=int, default=1, help="whole seconds of warm-up before each run (default 1)")
     ap.add_argument("--build-dir", default=SRC_DIR, help="where fcgi-app/sandrun-fcgi was built (default: source tree)")
     ap.add_argument("--concurrency", default="1,2,16", help="comma-separated (default 1,2,16)")
+    ap.add_argument("--rate", type=float, default=10.0,
+                    help="requests/s of the paced (open loop) runs (default 10)")
+    ap.add_argument("--paced-seconds", type=float, default=5.0,
+                    help="seconds of each paced run (default 5: 50 requests at 10/s)")
     ap.add_argument("--out", default=os.path.join(BENCH_DIR, "results", "latest.txt"))
+    ap.add_argument("--chart", help="the PNG of the paced latencies (default: --out with .png)")
     args = ap.parse_args()
     concs = [int(c) for c in args.concurrency.split(",")]
+    chart_path = args.chart or os.path.splitext(args.out)[0] + ".png"
+    if args.rate <= 0 or args.paced_seconds <= 0:
+        ap.error("--rate and --paced-seconds must be positive")
 
     # Ctrl-C, TERM and HUP end the run through the cleanup below (SIGINT
     # explicitly: a shell starts background jobs with it ignored)
@@ -560,7 +809,8 @@ def main():
                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?",
         "load_start": loadavg(),
         "duration": args.duration, "warmup": args.warmup, "concs": concs,
-        "results": {}, "checks": [],
+        "rate": args.rate, "paced_seconds": args.paced_seconds,
+        "results": {}, "paced": {}, "checks": [],
     }
     if ctx["load_start"][0] > 1:
         log("NOTE: load average %.2f at start: other work on this machine, numbers will be noisy"
@@ -605,12 +855,18 @@ def main():
         bench_stack(warm, bodies, concs, args.duration, args.warmup, ctx["results"], ctx["checks"])
         ctx["checks"].append("warm: nginx's access log agrees with wrk's count of good answers in %d of %d runs"
                              % (warm.runs - warm.mismatches, warm.runs))
+        paced_stack(warm, bodies, args.rate, args.paced_seconds, args.warmup, ctx["paced"])
         ctx["durations"], ctx["outside"], ctx["durations_bad"] = job_durations(warm, body_of["hello"], 200)
         log("warm hello duration_ms median %.3f (n=%d)" % (statistics.median(ctx["durations"]), len(ctx["durations"])))
-        # the floor, right after the durations it is compared with (the stack is idle)
-        p = run([PY, os.path.join(LIB, "floor.py"), files["hello"], "1000"], stdout=subprocess.PIPE, check=True)
+        # the floor, right after the durations it is compared with (the
+        # stack is idle); then the fork rate of 1 and 2 processes, which the
+        # closed loop at concurrency 2 is compared with
+        p = run([PY, os.path.join(LIB, "floor.py"), files["hello"], "1000", "2", str(args.duration)],
+                stdout=subprocess.PIPE, check=True)
         ctx["floor"] = json.loads(p.stdout)
-        log("floor p50 %.3f ms" % pct(ctx["floor"]["latencies_ms"], 50))
+        log("floor p50 %.3f ms; fork + exit rate %s" % (
+            pct(ctx["floor"]["latencies_ms"], 50),
+            ", ".join("%d process(es) %.1f/s" % (r["procs"], r["per_s"]) for r in ctx["floor"]["rates"])))
         ctx["memory"] = memory(warm, body_of["hello_sleep"])
         warm.stop()
 
@@ -625,6 +881,7 @@ def main():
         bench_stack(cold, bodies, concs, args.duration, args.warmup, ctx["results"], ctx["checks"])
         ctx["checks"].append("cold: nginx's access log agrees with wrk's count of good answers in %d of %d runs"
                              % (cold.runs - cold.mismatches, cold.runs))
+        paced_stack(cold, bodies, args.rate, args.paced_seconds, args.warmup, ctx["paced"])
         cold.stop()
 
         # the bwrap baseline
@@ -634,12 +891,15 @@ def main():
                 ctx["results"][("bwrap", name, c)] = r
                 log("bwrap %-6s c=%-2d p50 %7.2f ms  p99 %7.2f ms  %7.1f req/s  (%d runs, %d failed)"
                     % (name, c, r["p50"], r["p99"], r["rps"], r["requests"], r["bad"]))
+        paced_baseline(files, [name for name, _ in SCRIPT_SET], args.rate, args.paced_seconds, args.warmup,
+                       ctx["paced"])
 
         ctx["load_end"] = loadavg()
         text = report(ctx)
+        text += "\n" + write_chart(ctx, chart_path) + "\n"
         text += "(bench/run took %.0f s)\n" % (time.time() - t_start)
         sys.stdout.write("\n" + text)
-        os.makedirs(os.path.dirname(args.out), exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:
             f.write(text)
         log("table written to %s" % args.out)
