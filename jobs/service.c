@@ -154,13 +154,14 @@ int service_acquire(struct service *s, struct job_lease *l)
         };
         uint64_t t0 = sb_now_ns();
         int slot = slots_acquire(&s->slots, &who);
-        double waited = (double) (sb_now_ns() - t0) / 1e9;
-        metrics_queue_wait(&s->metrics, waited);
-        metrics_class_wait(&s->metrics, ci, waited);
         if (slot == -EUSERS) {
+                /* refused before it could wait: not a wait for a slot */
                 metrics_class_capped(&s->metrics, ci);
                 return slot;
         }
+        double waited = (double) (sb_now_ns() - t0) / 1e9;
+        metrics_queue_wait(&s->metrics, waited);
+        metrics_class_wait(&s->metrics, ci, waited);
         if (slot < 0) {
                 metrics_rejected(&s->metrics);
                 return slot;

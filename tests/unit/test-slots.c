@@ -31,8 +31,8 @@ static void *ask(void *p)
         a->result = slots_acquire(&S, &a->who);
         if (a->result >= 0) {
                 pthread_mutex_lock(&order_lock);
-                strcat(order, a->tag);
-                strcat(order, " ");
+                size_t used = strlen(order);
+                snprintf(order + used, sizeof(order) - used, "%s ", a->tag);
                 pthread_mutex_unlock(&order_lock);
                 slots_release(&S, a->result);
         }
@@ -223,7 +223,7 @@ static void test_classes(void)
         char many[2048] = "{";
         for (int i = 0; i < CLASS_MAX; i++)
                 snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s\"c%d\": {}", i ? "," : "", i);
-        strcat(many, "}");
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "}");
         ok(load_classes(&c, many, &e) < 0, "%d classes besides default refused: %s", CLASS_MAX, e.msg);
 
         config_defaults(&c);
