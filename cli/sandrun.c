@@ -300,8 +300,10 @@ static int run_one(struct service *service, const struct dialect *d, struct json
 
         /* One job, one slot, on the uid just past the service's range so it
          * never shares a uid with a job of a running service. */
-        c->job_uid_base += c->slots;
+        c->job_uid_base += config_job_uids(c);
         c->slots = 1;
+        /* one request: a job confined before it would only be one more */
+        c->pool_depth = 0;
         c->queue_max = 0;
         if (service_start(service, false, &err) < 0) {
                 fprintf(stderr, "sandrun: %s\n", err.msg);

@@ -175,6 +175,7 @@ static void log_request(const char *request_id, const char *client, const char *
                 json_object_object_add(f, "duration_ms", json_ms(resp->duration_ms));
                 json_object_object_add(f, "cpu_ms", json_ms(resp->cpu_ms));
                 json_object_object_add(f, "max_rss_kb", json_object_new_int64((int64_t) resp->max_rss_kb));
+                json_object_object_add(f, "pooled", json_object_new_boolean(resp->pooled));
         }
         if (resp->timeout_s > 0) {
                 json_object_object_add(f, "timeout_s", json_object_new_double(resp->timeout_s));

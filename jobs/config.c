@@ -26,6 +26,8 @@ const struct setting config_settings[] = {
         S(threads, SET_UINT, "0", 0, 256, "FastCGI worker threads (0: slots + queue_max, at most 256)"),
         S(log_level, SET_STR, "info", 0, 0, "debug, info, warning or error"),
         S(slots, SET_UINT, "0", 0, 1024, "execution slots: jobs that run at once (0: 2 per CPU)"),
+        S(pool_depth, SET_UINT, "1", 0, 4,
+          "jobs kept confined and waiting for a request, per slot (0: no pool, each job is started for its request)"),
         S(queue_max, SET_UINT, "16", 0, 4096, "requests that may wait for a slot"),
         S(queue_wait_s, SET_DOUBLE, "10", 0, 3600, "longest wait for a slot before 503"),
         S(drain_s, SET_DOUBLE, "60", 0, 3600,
@@ -56,7 +58,8 @@ const struct setting config_settings[] = {
           "warm: fork a zygote with Python and the libraries loaded; cold: start python3 per job"),
         S(cgroup, SET_STR, "auto", 0, 0,
           "memory and pids cgroups per job: auto (v2 where delegated, else v1, else none), on (required), off"),
-        S(job_uid_base, SET_UINT, "200000", 1000, 4000000000.0, "uid of slot 0's jobs; slot N runs as base + N"),
+        S(job_uid_base, SET_UINT, "200000", 1000, 4000000000.0, "first uid of the jobs: every job, running or pooled, has one of its own, from base to "
+          "base + slots x (1 + pool_depth) - 1"),
         S(job_gid, SET_UINT, "200000", 1000, 4000000000.0, "gid of every job"),
         S(tmp_size_mb, SET_UINT, "64", 1, 1 << 20, "size of a job's private /tmp (and /dev/shm)"),
         S(max_processes, SET_UINT, "128", 1, 1 << 20, "processes and threads of one job"),
@@ -324,6 +327,11 @@ int config_load_file(struct config *c, const char *path, struct sb_error *err)
         return r;
 }
 
+unsigned config_job_uids(const struct config *c)
+{
+        return c->slots * (1 + c->pool_depth);
+}
+
 int config_finish(struct config *c, struct sb_error *err)
 {
         if (c->slots == 0) {
@@ -342,7 +350,7 @@ int config_finish(struct config *c, struct sb_error *err)
                 return sb_failx(err, EINVAL, "default_timeout_s is above max_timeout_s");
         if (c->max_script_bytes > c->max_body_bytes)
                 c->max_script_bytes = c->max_body_bytes;
-        if ((uint64_t) c->job_uid_base + c->slots > 4294967294ull)
+        if ((uint64_t) c->job_uid_base + config_job_uids(c) > 4294967294ull)
                 return sb_failx(err, ERANGE, "job uids overflow");
         if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warning") &&
             strcmp(c->log_level, "error"))

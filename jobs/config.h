@@ -25,6 +25,7 @@ struct config {
         unsigned slots;               /* 0 = 2 per CPU */
         unsigned queue_max;
         double queue_wait_s;
+        unsigned pool_depth;          /* pooled jobs per slot (spawner.c) */
         double drain_s;               /* how long a stop waits for requests in flight */
 
         /* clients: classes (jobs/classes.h) and the default class's cap */
@@ -93,6 +94,9 @@ int config_load_file(struct config *c, const char *path, struct sb_error *err);
 int config_load_string(struct config *c, const char *json, struct sb_error *err);
 /* Set one setting from text, as given on the command line. */
 int config_set(struct config *c, const char *name, const char *value, struct sb_error *err);
+/* How many job uids (and sandbox slots: plan.h) the service uses: one for
+ * each running job and each pooled one, from job_uid_base up. */
+unsigned config_job_uids(const struct config *c);
 /* Fill derived values (slots from the CPU count, ...) and check cross-field rules. */
 int config_finish(struct config *c, struct sb_error *err);
 const struct setting *config_find(const char *name);

@@ -203,6 +203,7 @@ void dialect_handle_hooked(const struct dialect *d, struct service *s, const cha
         resp->duration_ms = o.duration_ms;
         resp->cpu_ms = o.cpu_ms;
         resp->max_rss_kb = o.max_rss_kb;
+        resp->pooled = o.pooled;
         d->respond(&req, &o, resp);
         if (o.client_stopped)
                 snprintf(resp->reason, sizeof(resp->reason), "the client went away: the job was ended");

@@ -233,6 +233,7 @@ static int run_test(const struct dialect *d, struct service *s, const struct job
         resp->cpu_ms += o.cpu_ms;
         if (o.max_rss_kb > resp->max_rss_kb)
                 resp->max_rss_kb = o.max_rss_kb;
+        resp->pooled = o.pooled;
         sb_outcome_free(&o);
         return 0;
 }

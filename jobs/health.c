@@ -129,6 +129,12 @@ void dialect_health(struct service *s, const struct job_lease *caller, struct ht
         json_object_object_add(sl, "busy", json_object_new_int64(busy));
         json_object_object_add(sl, "total", json_object_new_int64(total));
         json_object_object_add(b, "slots", sl);
+        /* jobs confined ahead of their requests: how many the spawner keeps
+         * waiting (slots x depth; 0: off), each with a uid of its own */
+        struct json_object *pool = json_object_new_object();
+        json_object_object_add(pool, "depth", json_object_new_int64(c->pool_depth));
+        json_object_object_add(pool, "jobs", json_object_new_int64((int64_t) s->policy.pool));
+        json_object_object_add(b, "pool", pool);
         struct json_object *q = json_object_new_object();
         json_object_object_add(q, "waiting", json_object_new_int64(waiting));
         json_object_object_add(q, "max", json_object_new_int64(c->queue_max));

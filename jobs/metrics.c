@@ -120,6 +120,16 @@ void metrics_setup_failure(struct metrics *m)
         pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_job_started(struct metrics *m, bool pooled)
+{
+        pthread_mutex_lock(&m->lock);
+        if (pooled)
+                m->jobs_pooled++;
+        else
+                m->jobs_unpooled++;
+        pthread_mutex_unlock(&m->lock);
+}
+
 /* The samples of a histogram; label is "" or `class="x",` */
 static void render_hist_samples(FILE *f, const char *name, const char *label, const struct histogram *h)
 {
@@ -216,6 +226,11 @@ static void render_counters(FILE *f, const struct metrics *m)
                    "Requests turned away with 503 because every slot and the queue were full.", m->rejected);
         render_one(f, "sandrun_sandbox_setup_failures_total", "counter", "Jobs whose sandbox could not be set up.",
                    m->setup_failures);
+        fprintf(f, "# HELP sandrun_jobs_total Jobs that ran, by how they were started: pooled (confined before their "
+                   "request came) or started (for their request, the pool being empty or off).\n"
+                   "# TYPE sandrun_jobs_total counter\n"
+                   "sandrun_jobs_total{start=\"pooled\"} %llu\nsandrun_jobs_total{start=\"started\"} %llu\n",
+                m->jobs_pooled, m->jobs_unpooled);
         render_hist(f, "sandrun_execution_duration_seconds", "Wall time of jobs.", &m->exec_hist);
         render_hist(f, "sandrun_queue_wait_seconds", "Time requests waited for an execution slot.", &m->wait_hist);
 }

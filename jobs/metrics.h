@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "jobs/classes.h"
@@ -25,6 +26,7 @@ struct metrics {
         unsigned long long executions[SB_N_STATUSES];
         unsigned long long verdicts[N_VERDICTS];
         unsigned long long rejected, setup_failures;
+        unsigned long long jobs_pooled, jobs_unpooled;   /* jobs confined before / for their request */
         struct histogram exec_hist, wait_hist;
         /* per client class (the config's order; bounded: CLASS_MAX) */
         unsigned long long class_requests[CLASS_MAX][METRICS_CODES];
@@ -48,6 +50,8 @@ void metrics_verdict(struct metrics *m, enum verdict v);
 void metrics_queue_wait(struct metrics *m, double seconds);
 void metrics_rejected(struct metrics *m);
 void metrics_setup_failure(struct metrics *m);
+/* a job ran: one from the pool, or one started for its request */
+void metrics_job_started(struct metrics *m, bool pooled);
 /* per class: a request that asked to run code and its status; a wait for a
  * slot; a request refused because its client was at the class's cap */
 void metrics_class_request(struct metrics *m, size_t class_index, int http_status);

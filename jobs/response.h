@@ -30,6 +30,7 @@ struct http_response {
         enum sb_status exec_status;  /* as the dialect judged it */
         double duration_ms, cpu_ms;
         uint64_t max_rss_kb;
+        bool pooled;                 /* its job came from the pool (/grade: its last test's) */
         double timeout_s;
         unsigned memory_mb;
         /* POST /grade, for the log line */

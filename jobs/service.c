@@ -82,7 +82,9 @@ int service_plan(const struct config *c, struct sb_plan *p, struct sb_error *err
         memset(p, 0, sizeof(*p));
         p->uid_base = c->job_uid_base;
         p->gid = c->job_gid;
-        p->slots = c->slots;
+        /* the sandbox's slots: the running jobs' and the pool's (plan.h) */
+        p->slots = config_job_uids(c);
+        p->pool = c->slots * c->pool_depth;
         p->tmp_bytes = (uint64_t) c->tmp_size_mb << 20;
         p->file_size_bytes = (uint64_t) c->max_file_size_mb << 20;
         p->max_open_files = c->max_open_files;
@@ -183,6 +185,8 @@ static int run_on_slot(struct job_lease *l, struct sb_job_spec *spec, struct sb_
                 service_mark_broken(s, err->msg);
         if (r == 0 && o->status == SB_SETUP_FAILED)
                 metrics_setup_failure(&s->metrics);
+        if (r == 0 && o->status != SB_SETUP_FAILED)
+                metrics_job_started(&s->metrics, o->pooled);
         return r;
 }
 

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -83,7 +84,8 @@ static void read_args(struct sb_init_args *a)
                 ;
         close(SB_INIT_ARGS_FD);
         if (n != (ssize_t) sizeof(*a) || a->magic != SB_INIT_ARGS_MAGIC || a->size != sizeof(*a) || a->worker <= 0 ||
-            a->ready_fd < 0 || a->listener_fd < 0 || a->events_fd < -1)
+            a->ready_fd < 0 || a->listener_fd < 0 || a->events_fd < -1 || a->pool_fd < -1 ||
+            (a->pool_fd >= 0) != (a->set_fd >= 0))
                 _exit(2);
 }
 
@@ -92,7 +94,7 @@ static void read_args(struct sb_init_args *a)
  * is refused: remember the first and kill everything of the job but init.
  * The kill comes before the answer: a caller that got its answer first
  * could go on and finish the script as if nothing happened. */
-static void hear_filter(int listener, uint32_t *arch, int32_t *nr, bool *self_kill)
+static void hear_filter(int listener, uint32_t *arch, int32_t *nr, bool *self_kill, bool before_request)
 {
         struct seccomp_notif n;
         memset(&n, 0, sizeof(n));     /* the kernel insists */
@@ -101,7 +103,11 @@ static void hear_filter(int listener, uint32_t *arch, int32_t *nr, bool *self_ki
 #if defined(__x86_64__)
         /* x32 calls come with x86_64's arch and the x32 bit in their number */
         if (n.data.arch == AUDIT_ARCH_X86_64 && !(n.data.nr & 0x40000000)) {
-                *self_kill = true;
+                /* before the request, the runner lowering its CPU limit is
+                 * our own code (job_first.c, take_request): no user code has
+                 * run, so nothing it does later is explained by it */
+                if (!before_request)
+                        *self_kill = true;
                 struct seccomp_notif_resp go = { .id = n.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
                 (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &go);
                 return;
@@ -255,6 +261,7 @@ static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, 
                 .output_stopped = j->output_stopped,
                 .client_stopped = j->client_stopped,
                 .killed_outside = outside,
+                .pooled = j->a.pool_fd >= 0,
         };
         /* Now that nothing of the job is left to change them, the files of
          * output/ (gather.h); the report's wall time is the script's, the
@@ -333,10 +340,98 @@ static void wait_events(struct job *j, int ms)
                         ;
         }
         if (pfd[1].revents & POLLIN)
-                hear_filter(j->listener, &j->forbidden_arch, &j->forbidden_nr, &j->self_kill);
+                hear_filter(j->listener, &j->forbidden_arch, &j->forbidden_nr, &j->self_kill, false);
         else if (pfd[1].revents)
                 /* no process of the job left with the filter: nothing more to hear */
                 j->listener = -1;
+}
+
+/* A pooled job's init: its part of the request, on its channel
+ * (struct sb_pool_init with the reply socket and the files' pipe, put on
+ * their numbers over the placeholders).  false: no request came (the
+ * spawner let the job go), or it was not one. */
+static bool take_request(struct job *j)
+{
+        struct sb_pool_init m;
+        union {
+                char buf[CMSG_SPACE(sizeof(int) * SB_POOL_INIT_FDS)];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        ssize_t n;
+        while ((n = recvmsg(j->a.pool_fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+        if (n != (ssize_t) sizeof(m) || m.magic != SB_POOL_MAGIC || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || !c ||
+            c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len != CMSG_LEN(sizeof(int) * SB_POOL_INIT_FDS))
+                return false;
+        int fds[SB_POOL_INIT_FDS];
+        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        /* dup2 clears close-on-exec, as the numbers' old holders had it */
+        if (dup2(fds[0], SB_FD_REPLY) < 0 || dup2(fds[1], SB_FD_FILES_OUT) < 0)
+                return false;
+        close(fds[0]);
+        close(fds[1]);
+        close(j->a.pool_fd);
+        j->a.wall_ms = m.wall_ms;
+        j->a.max_files_out = m.max_files_out;
+        j->a.max_files_out_bytes = m.max_files_out_bytes;
+        /* the job's clock starts with its request: its confinement was
+         * done before anyone waited for it */
+        j->a.start_ns = sb_now_ns();
+        return true;
+}
+
+/* A pooled job waits here, confined, until a request comes for it: both
+ * halves, init's on its channel and the runner's word that it holds its
+ * own and has lowered its limits (the one call of the kill watch it makes
+ * on the way comes here meanwhile).  Without a request, or with a runner
+ * dead before it, there is no job: init leaves, and the spawner sees it
+ * go. */
+static void wait_for_request(struct job *j)
+{
+        bool have_request = false, runner_set = false;
+        /* what the host's process table shows of a job still in the pool
+         * (the runner says the same) */
+        prctl(PR_SET_NAME, "sandrun-pool", 0, 0, 0);
+        while (!have_request || !runner_set) {
+                struct pollfd pfd[3] = { { .fd = have_request ? -1 : j->a.pool_fd, .events = POLLIN },
+                                         { .fd = runner_set ? -1 : j->a.set_fd, .events = POLLIN },
+                                         { .fd = j->listener, .events = POLLIN } };
+                if (poll(pfd, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(1);
+                }
+                if (pfd[2].revents & POLLIN) {
+                        uint32_t arch = 0;
+                        int32_t nr = 0;
+                        bool ignored = false;
+                        hear_filter(j->listener, &arch, &nr, &ignored, true);
+                        if (arch)
+                                _exit(1);      /* not ours: nothing else runs yet */
+                }
+                if (pfd[0].revents) {
+                        if (!take_request(j))
+                                _exit(0);
+                        have_request = true;
+                }
+                if (pfd[1].revents) {
+                        char c;
+                        ssize_t n = read(j->a.set_fd, &c, 1);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        /* the runner died: with its request, its end is the job's
+                         * report (the main loop's); without, there is no job */
+                        if (n != 1 && !have_request)
+                                _exit(1);
+                        runner_set = true;
+                        close(j->a.set_fd);
+                }
+        }
+        prctl(PR_SET_NAME, "sandrun-init", 0, 0, 0);
 }
 
 int main(void)
@@ -344,6 +439,8 @@ int main(void)
         static struct job j;
         read_args(&j.a);
         j.listener = j.a.listener_fd;
+        if (j.a.pool_fd >= 0)
+                wait_for_request(&j);
         j.caller = SB_FD_REPLY;
         /* the slot's cgroup counts from earlier jobs too */
         j.oom_before = oom_kills(j.a.events_fd);

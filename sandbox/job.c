@@ -340,6 +340,7 @@ int sb_job_run(const struct sb_spawner *s, const struct sb_job_spec *spec, struc
                 /* asked or not, only init's word says the job was ended for it */
                 o->output_stopped = false;
                 sb_outcome_classify(o, rs.have_worker ? &rs.worker : &rs.done, spec->memory_mb, spec->timeout_s);
+                o->pooled = rs.have_worker ? rs.worker.pooled : rs.done.pooled;
                 if (!rs.have_done) {
                         o->pending_fd = io.rep[0];
                         io.rep[0] = -1;

@@ -4,10 +4,14 @@
  * job stack, in the spawner's memory), it confines itself, forks the runner
  * and executes sandrun-init, which becomes pid 1 of the job; the runner runs
  * the user's code once init runs. */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -25,6 +29,7 @@ static struct runner_args {
         uint64_t max_result_bytes;
         int exec_done;
         int listener;          /* the seccomp listener: init's alone */
+        int set;               /* pooled: tell init the request is taken, or -1 */
         char handler[sizeof(((struct sb_job_request *) 0)->handler)];
 } runner_args;
 
@@ -37,11 +42,60 @@ static const char *dialect_name(uint32_t d)
         }
 }
 
+/* A pooled runner's request (spawner.c, hand_over): its fds onto the
+ * numbers a job's runner has them on, and its limits, lowered from the open
+ * ones the pool confined it with.  Setting RLIMIT_CPU goes by init (the
+ * kill watch, step6_seccomp.c), which lets it pass as ours: no user code has
+ * run yet, and init only lets it run once the byte on a->set says this is
+ * done.  0, or the runner must _exit. */
+static int take_request(struct runner_args *a)
+{
+        struct sb_pool_runner m;
+        union {
+                char buf[CMSG_SPACE(sizeof(int) * SB_POOL_RUNNER_FDS)];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        ssize_t n;
+        while ((n = recvmsg(SB_FD_POOL_RUNNER, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        close(SB_FD_POOL_RUNNER);
+        /* EOF: the spawner let us go without a request */
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+        if (n != (ssize_t) sizeof(m) || m.magic != SB_POOL_MAGIC || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || !c ||
+            c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len != CMSG_LEN(sizeof(int) * SB_POOL_RUNNER_FDS))
+                return -EBADMSG;
+        int fds[SB_POOL_RUNNER_FDS];
+        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        /* they arrive above the placeholders on 0..6 (all open), so none
+         * lands on a number another still needs */
+        for (int i = 0; i < SB_POOL_RUNNER_FDS; i++) {
+                if (dup2(fds[i], i) < 0)
+                        return -errno;
+                close(fds[i]);
+        }
+        /* as step5_limits.c sets them for a job started for its request */
+        rlim_t cpu = m.cpu_seconds ? m.cpu_seconds : 1;
+        struct rlimit as = { m.address_space, m.address_space }, cpul = { cpu, cpu + 1 };
+        if (setrlimit(RLIMIT_AS, &as) < 0 || setrlimit(RLIMIT_CPU, &cpul) < 0)
+                return -errno;
+        a->dialect = m.dialect;
+        a->max_result_bytes = m.max_result_bytes;
+        memcpy(a->handler, m.handler, sizeof(a->handler));
+        a->handler[sizeof(a->handler) - 1] = 0;
+        if (write(a->set, "1", 1) != 1)
+                return -EPIPE;
+        close(a->set);
+        return 0;
+}
+
 /* The runner: a fork of the job's first process, already confined, now on
  * the spawner's own stack (see clone_job.c).  Never returns. */
 static void runner_main(void *arg)
 {
-        const struct runner_args *a = arg;
+        struct runner_args *a = arg;
         struct sb_error err = { 0 };
         char c, max_result[32];
 
@@ -52,6 +106,17 @@ static void runner_main(void *arg)
         /* the files of output/ are init's word, gathered after us: the
          * script must not be able to write that stream itself */
         close(SB_FD_FILES_OUT);
+        if (a->set >= 0) {
+                /* as init: what the host's process table shows of the pool */
+                char name[16] = "";
+                prctl(PR_GET_NAME, name, 0, 0, 0);
+                prctl(PR_SET_NAME, "sandrun-pool", 0, 0, 0);
+                if (take_request(a) < 0)
+                        /* init reports nothing: it never had its request, or
+                         * hears of our end and says how we ended */
+                        _exit(SB_SETUP_FAILED_EXIT);
+                prctl(PR_SET_NAME, name, 0, 0, 0);
+        }
         /* user code starts only once pid 1 is sandrun-init */
         while (read(a->exec_done, &c, 1) < 0 && errno == EINTR)
                 ;
@@ -86,10 +151,13 @@ static void __attribute__((noreturn)) setup_failed(int reply, pid_t worker, cons
  * first thing), so user code never meets pid 1 while it is still this copy
  * of the spawner or half-way through its exec.  The runner's pid, in the
  * first process; the runner itself goes on in runner_main. */
-static pid_t fork_runner(const struct sb_first_args *a, int listener, int *ready, struct sb_error *err)
+static pid_t fork_runner(const struct sb_first_args *a, int listener, int *ready, int *set, struct sb_error *err)
 {
-        int exec_done[2];
+        int exec_done[2], set_pipe[2] = { -1, -1 };
         if (pipe2(exec_done, O_CLOEXEC) < 0 || fcntl(exec_done[1], F_SETFD, 0) < 0)
+                return sb_fail(err, errno, "pipe");
+        /* pooled: the runner says when it holds its request (see take_request) */
+        if (a->pooled && (pipe2(set_pipe, O_CLOEXEC) < 0 || fcntl(set_pipe[0], F_SETFD, 0) < 0))
                 return sb_fail(err, errno, "pipe");
         pid_t worker = fork();
         if (worker < 0)
@@ -97,15 +165,24 @@ static pid_t fork_runner(const struct sb_first_args *a, int listener, int *ready
         if (worker == 0) {
                 runner_args = (struct runner_args) {
                         .p = a->p, .dialect = a->req->dialect, .max_result_bytes = a->req->max_result_bytes,
-                        .exec_done = exec_done[0], .listener = listener,
+                        .exec_done = exec_done[0], .listener = listener, .set = set_pipe[1],
                 };
                 memcpy(runner_args.handler, a->req->handler, sizeof(runner_args.handler));
                 runner_args.handler[sizeof(runner_args.handler) - 1] = 0;
                 close(exec_done[1]);
+                if (a->pooled) {
+                        close(set_pipe[0]);
+                        close(SB_FD_POOL_INIT);
+                }
                 sb_clone_runner_start(runner_main, &runner_args);
         }
         close(exec_done[0]);
         *ready = exec_done[1];
+        *set = set_pipe[0];
+        if (a->pooled) {
+                close(set_pipe[1]);
+                close(SB_FD_POOL_RUNNER);
+        }
         return worker;
 }
 
@@ -140,7 +217,8 @@ int sb_job_first_main(void *arg)
                                    .wall_ms = req->wall_ms, .base_rss_kb = a->base_rss_kb,
                                    .max_files_out = req->max_files_out,
                                    .max_files_out_bytes = req->max_files_out_bytes,
-                                   .events_fd = a->p->cgroup ? SB_EVENTS_FD : -1 };
+                                   .events_fd = a->p->cgroup ? SB_EVENTS_FD : -1,
+                                   .pool_fd = a->pooled ? SB_FD_POOL_INIT : -1, .set_fd = -1 };
         struct sb_job_limits lim = {
                 .slot = req->slot,
                 /* warm: the interpreter and its libraries are already mapped;
@@ -152,15 +230,19 @@ int sb_job_first_main(void *arg)
                  * group-by), which is its memory indeed */
                 .cgroup_memory_bytes = req->memory_bytes,
                 .in_cgroup = a->in_cgroup,
+                .pooled = a->pooled,
         };
 
+        /* a pooled job has no one to tell of a failure but the spawner,
+         * which sees it die before any request (the placeholder on 5 is
+         * /dev/null) */
         int reply = a->fds[SB_FD_REPLY];
-        int listener = sandbox_enter(a->p, a->slot, &lim, a->fds, SB_N_JOB_FDS, &err);
+        int listener = sandbox_enter(a->p, a->slot, &lim, a->fds, a->pooled ? SB_N_POOL_FDS : SB_N_JOB_FDS, &err);
         if (listener < 0)
                 /* fds may have moved: after step 2 the reply socket is fd 5 */
                 setup_failed(fcntl(SB_FD_REPLY, F_GETFD) >= 0 ? SB_FD_REPLY : reply, 0, &err);
         ia.listener_fd = listener;
-        ia.worker = fork_runner(a, listener, &ia.ready_fd, &err);
+        ia.worker = fork_runner(a, listener, &ia.ready_fd, &ia.set_fd, &err);
         if (ia.worker < 0)
                 setup_failed(SB_FD_REPLY, 0, &err);
         /* init keeps the listener across its exec */

@@ -14,8 +14,11 @@
 struct sb_first_args {
         const struct sb_plan *p;
         const struct sb_slot_fds *slot;
-        const struct sb_job_request *req;
-        int fds[SB_N_JOB_FDS];
+        const struct sb_job_request *req;   /* slot: the identity the spawner chose */
+        /* the request's fds; a pooled job's are placeholders, then its
+         * channels (SB_N_POOL_FDS, protocol.h) */
+        int fds[SB_N_POOL_FDS];
+        bool pooled;                 /* no request yet: req holds the slot alone */
         uint64_t as_base;            /* warm: the zygote's address space, under the job's limit */
         uint64_t base_rss_kb;        /* warm: the zygote's resident size, reported with every job */
         bool in_cgroup;              /* set by sb_clone_job before the child runs */

@@ -74,6 +74,7 @@ struct sb_outcome {
         bool output_stopped;
         uint64_t output_drain_limit;
         bool client_stopped;          /* SB_KILLED because the streamed answer's client went away */
+        bool pooled;                  /* the job was confined before its request came (spawner.c) */
 };
 
 /* Parse the runner's frame in o->result into o->runner_status, o->header

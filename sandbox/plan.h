@@ -61,10 +61,17 @@ struct sb_mount {
 
 struct sb_plan {
         /* identity: job uid = uid_base + slot, so concurrent jobs never share
-         * what one uid shares (RLIMIT_NPROC, keyrings, signals) */
+         * what one uid shares (RLIMIT_NPROC, keyrings, signals).  The
+         * sandbox's slots are identities (a uid, a net namespace, a cgroup),
+         * each held by one job at a time, from its clone to its reaping:
+         * the service's execution slots plus its pool, so that a job waiting
+         * in the pool shares none of them with a running one (spawner.c). */
         uid_t uid_base;
         gid_t gid;
         unsigned slots;
+        /* jobs the spawner keeps confined and waiting for a request (0: none,
+         * each request's job is started for it); at most slots - 1 */
+        unsigned pool;
 
         /* limits that do not change per request */
         uint64_t tmp_bytes;          /* size of the private /tmp */
@@ -107,6 +114,10 @@ struct sb_job_limits {
         unsigned cpu_seconds;        /* RLIMIT_CPU soft; hard is one more */
         uint64_t cgroup_memory_bytes;  /* the request's limit, for the whole job's cgroup */
         bool in_cgroup;              /* born in its slot's cgroup (v2, clone3): nothing to join */
+        /* confined for the pool, before any request: RLIMIT_AS and RLIMIT_CPU
+         * open, which the runner lowers to its request's at the hand-over
+         * (lowering needs no privilege) */
+        bool pooled;
 };
 
 /* Compute the mount plan from the host, open the runner and init on their

@@ -23,6 +23,12 @@ enum {
         SB_FD_FILES_IN = 6,   /* sealed memfd: the request's input files, as file frames */
         SB_FD_FILES_OUT = 7,  /* pipe: init's file frames of output/; the runner closes it first thing */
         SB_N_JOB_FDS = 8,
+        /* A pooled job (spawner.c) is confined before its request exists:
+         * these placeholders' numbers hold /dev/null until the hand-over,
+         * and its two channels wait on the next two. */
+        SB_FD_POOL_RUNNER = 8,  /* the runner's: the request's fds for 0..6 */
+        SB_FD_POOL_INIT = 9,    /* init's: the reply socket and the files' pipe */
+        SB_N_POOL_FDS = 10,
 };
 
 enum sb_dialect {
@@ -70,7 +76,7 @@ struct sb_job_reply {
         int32_t error;               /* negative errno for SETUP_FAILED/REFUSED */
         int32_t wstatus;             /* wait4 status for DONE */
         uint32_t timed_out;          /* the wall-clock deadline killed the job */
-        uint32_t pad;
+        uint32_t pooled;             /* DONE, WORKER_EXIT: the request went to a job confined before it came */
         uint64_t wall_us;
         uint64_t utime_us;
         uint64_t stime_us;
@@ -111,6 +117,40 @@ struct sb_init_args {
         uint64_t max_files_out_bytes;
         uint64_t base_rss_kb;        /* what the runner had resident when it started */
         uint64_t start_ns;           /* CLOCK_MONOTONIC when the job's first process began */
+        /* A pooled job: init's channel (SB_FD_POOL_INIT), on which its
+         * struct sb_pool_init comes with the request, and the read end of a
+         * pipe the runner writes one byte to once it holds its request and
+         * has lowered its limits.  Both -1 for a job started for a request
+         * (then wall_ms, max_files_out* and start_ns above hold). */
+        int32_t pool_fd;
+        int32_t set_fd;
+};
+
+/* The hand-over of a request to a pooled job (spawner.c): one message on
+ * each of its channels, both SOCK_SEQPACKET and made for that job alone.
+ * The runner's comes with the request's fds in the order of the enum above,
+ * SB_FD_STDIN to SB_FD_FILES_IN but SB_FD_FILES_OUT (7 fds); init's with
+ * the reply socket and the files' pipe (2 fds). */
+#define SB_POOL_MAGIC 0x706f6f6cu   /* "pool" */
+#define SB_POOL_RUNNER_FDS 7
+#define SB_POOL_INIT_FDS 2
+
+struct sb_pool_runner {
+        uint32_t magic;
+        uint32_t dialect;
+        uint32_t cpu_seconds;        /* RLIMIT_CPU, lowered to this */
+        uint32_t pad;
+        uint64_t address_space;      /* RLIMIT_AS, lowered to this */
+        uint64_t max_result_bytes;
+        char handler[SB_HANDLER_MAX + 1];
+};
+
+struct sb_pool_init {
+        uint32_t magic;
+        uint32_t wall_ms;
+        uint32_t max_files_out;
+        uint32_t pad;
+        uint64_t max_files_out_bytes;
 };
 
 /* Files travel as frames, the same both ways: the request's input files in a

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -22,23 +24,56 @@
 #include "spawner.h"
 #include "zygote.h"
 
-#define MAX_JOBS 1024
 #define BACKSTOP_MS 2000
+/* a pooled job that died before its request: wait before the next, from
+ * this long, doubling up to the most */
+#define POOL_RETRY_MS 100
+#define POOL_RETRY_MAX_MS 10000
+
+/* The pool.  A pooled job is cloned, confined (every step of enter.c, with
+ * open RLIMIT_AS and RLIMIT_CPU), has forked its runner and executed its
+ * init before any request exists; init and runner then wait on a channel
+ * each.  A request takes the oldest waiting job: the spawner sets its
+ * cgroup's memory limit and hands over the request's fds and limits, the
+ * runner lowers its rlimits and the script runs.  A job runs one request
+ * and is never reused.  Refilling happens when no request is waiting here,
+ * and when the pool is empty a request's job is started for it, as without
+ * a pool.
+ *
+ * Every job, waiting or running, holds a sandbox slot of its own (a uid, a
+ * net namespace and a cgroup; plan.h) from its clone to its reaping: the
+ * plan has the service's execution slots plus the pool's, so a waiting job
+ * never shares them with a running one, nor with a job still ending. */
+enum job_state {
+        JOB_WAITING,          /* pooled, no request yet */
+        JOB_RUNNING,          /* a request's */
+        JOB_LET_GO,           /* pooled, ended without a request: only its reaping is left */
+};
 
 struct running {
         pid_t pid;
-        int reply_fd;
+        unsigned slot;        /* the sandbox slot it holds */
+        enum job_state state;
+        bool pooled;          /* RUNNING: the request went to a pooled job */
+        bool timed_out;
+        int reply_fd;         /* RUNNING */
+        int runner_chan;      /* WAITING: our ends of its two channels */
+        int init_chan;
         uint64_t start_ns;
         uint64_t deadline_ns;
-        bool timed_out;
 };
 
 /* What the loop keeps. */
 struct spawner {
         const struct sb_plan *p;
         struct sb_runtime *rt;
-        struct running jobs[MAX_JOBS];
+        struct running *jobs;        /* at most one a sandbox slot */
         size_t n_jobs;
+        bool *busy;                  /* per sandbox slot: a job holds it */
+        unsigned waiting;            /* JOB_WAITING jobs */
+        unsigned pool_failures;      /* pooled jobs in a row that died before a request */
+        uint64_t refill_after_ns;
+        int devnull;                 /* a pooled job's placeholders */
         uint64_t as_base;            /* warm: the zygote's address space */
         uint64_t base_rss_kb;        /* warm: the zygote's resident size, reported with every job */
 };
@@ -81,13 +116,32 @@ static int recv_job(int ctl, struct sb_job_request *req, int fds[SB_N_JOB_FDS])
         return 1;
 }
 
-/* The job's first process, cloned; its pid, or a negative errno. */
-static pid_t clone_first(struct spawner *s, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS])
+/* A sandbox slot no job holds, or -1. */
+static int free_slot(const struct spawner *s)
+{
+        for (unsigned i = 0; i < s->p->slots; i++)
+                if (!s->busy[i])
+                        return (int) i;
+        return -1;
+}
+
+static struct running *add_job(struct spawner *s, pid_t pid, unsigned slot, enum job_state state)
+{
+        struct running *j = &s->jobs[s->n_jobs++];
+        *j = (struct running) { .pid = pid, .slot = slot, .state = state, .reply_fd = -1, .runner_chan = -1,
+                                .init_chan = -1 };
+        s->busy[slot] = true;
+        return j;
+}
+
+/* The job's first process, cloned, on sandbox slot req->slot; its pid, or
+ * a negative errno.  fds: SB_N_JOB_FDS, or SB_N_POOL_FDS when pooled. */
+static pid_t clone_first(struct spawner *s, const struct sb_job_request *req, const int *fds, bool pooled)
 {
         const struct sb_slot_fds *slot = &s->rt->slot[req->slot];
         struct sb_first_args args = { .p = s->p, .slot = slot, .req = req, .as_base = s->as_base,
-                                      .base_rss_kb = s->base_rss_kb };
-        memcpy(args.fds, fds, sizeof(args.fds));
+                                      .base_rss_kb = s->base_rss_kb, .pooled = pooled };
+        memcpy(args.fds, fds, sizeof(int) * (pooled ? SB_N_POOL_FDS : SB_N_JOB_FDS));
         if (s->p->warm)
                 sb_zygote_before_fork();
         pid_t pid = sb_clone_job(sb_job_first_main, &args, slot->netns < 0, sb_cgroup_birth_fd(s->p, slot),
@@ -98,43 +152,193 @@ static pid_t clone_first(struct spawner *s, const struct sb_job_request *req, co
         return pid < 0 ? -e : pid;
 }
 
+static int send_fds(int chan, const void *msg, size_t len, const int *fds, size_t n)
+{
+        union {
+                char buf[CMSG_SPACE(sizeof(int) * SB_POOL_RUNNER_FDS)];
+                struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct iovec iov = { .iov_base = (void *) msg, .iov_len = len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+        /* a fresh socket of this job alone: room for one message is there */
+        return sendmsg(chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t) len ? 0 : -errno;
+}
+
+/* The request to a waiting job: what the runner needs on its channel, what
+ * init needs on its.  Our copies of the fds stay ours.  0, or a negative
+ * errno: the job is gone or going (it died meanwhile), and is let go. */
+static int hand_over(struct spawner *s, struct running *j, const struct sb_job_request *req,
+                     const int fds[SB_N_JOB_FDS])
+{
+        struct sb_pool_runner rm = {
+                .magic = SB_POOL_MAGIC, .dialect = req->dialect, .cpu_seconds = req->cpu_seconds,
+                /* as job_first.c computes it for a job started for its request */
+                .address_space = sb_limits_address_space(s->p, req->memory_bytes, s->as_base),
+                .max_result_bytes = req->max_result_bytes,
+        };
+        memcpy(rm.handler, req->handler, sizeof(rm.handler));
+        rm.handler[sizeof(rm.handler) - 1] = 0;
+        const int rfds[SB_POOL_RUNNER_FDS] = { fds[SB_FD_STDIN], fds[SB_FD_STDOUT], fds[SB_FD_STDERR],
+                                               fds[SB_FD_SCRIPT], fds[SB_FD_RESULT], fds[SB_FD_REPLY],
+                                               fds[SB_FD_FILES_IN] };
+        struct sb_pool_init im = { .magic = SB_POOL_MAGIC, .wall_ms = req->wall_ms,
+                                   .max_files_out = req->max_files_out,
+                                   .max_files_out_bytes = req->max_files_out_bytes };
+        const int ifds[SB_POOL_INIT_FDS] = { fds[SB_FD_REPLY], fds[SB_FD_FILES_OUT] };
+        int r = send_fds(j->runner_chan, &rm, sizeof(rm), rfds, SB_POOL_RUNNER_FDS);
+        if (r == 0)
+                r = send_fds(j->init_chan, &im, sizeof(im), ifds, SB_POOL_INIT_FDS);
+        close(j->runner_chan);
+        close(j->init_chan);
+        j->runner_chan = j->init_chan = -1;
+        s->waiting--;
+        if (r < 0) {
+                /* whatever it got dies with its init */
+                kill(j->pid, SIGKILL);
+                j->state = JOB_LET_GO;
+                return r;
+        }
+        j->state = JOB_RUNNING;
+        j->pooled = true;
+        s->pool_failures = 0;
+        return 0;
+}
+
+/* The oldest waiting job, or NULL. */
+static struct running *pooled_job(struct spawner *s)
+{
+        struct running *best = NULL;
+        for (size_t i = 0; i < s->n_jobs; i++)
+                if (s->jobs[i].state == JOB_WAITING && (!best || s->jobs[i].start_ns < best->start_ns))
+                        best = &s->jobs[i];
+        return best;
+}
+
 static void start_job(struct spawner *s, const struct sb_job_request *req, int fds[SB_N_JOB_FDS])
 {
         struct sb_error err = { 0 };
+        struct running *j = NULL;
 
-        if (s->n_jobs >= MAX_JOBS || req->slot >= s->p->slots) {
-                sb_failx(&err, EAGAIN, "spawner cannot take job (slot %u, %zu running)", req->slot, s->n_jobs);
-                sb_reply_error(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
-                goto close_all;
+        if (req->slot >= s->p->slots) {
+                sb_failx(&err, EINVAL, "spawner cannot take job (slot %u of %u)", req->slot, s->p->slots);
+                goto refused;
         }
         uint64_t start = sb_now_ns();
-        /* before the job's first process exists: it may be born in the cgroup */
-        if (sb_cgroup_limit(s->p, s->rt, req->slot, req->memory_bytes, &err) < 0) {
-                sb_reply_error(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
-                goto close_all;
+        for (struct running *w; !j && (w = pooled_job(s));) {
+                /* before the job may use any memory of the request's */
+                if (sb_cgroup_limit(s->p, s->rt, w->slot, req->memory_bytes, &err) < 0)
+                        goto refused;
+                if (hand_over(s, w, req, fds) == 0)
+                        j = w;
         }
-        pid_t pid = clone_first(s, req, fds);
-        if (pid < 0) {
-                sb_fail(&err, -pid, "clone job");
-                sb_reply_error(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
-                goto close_all;
+        if (!j) {
+                /* no job waits: one started for this request, as without a pool */
+                struct sb_job_request own = *req;
+                int slot = free_slot(s);
+                if (slot < 0) {
+                        sb_failx(&err, EAGAIN, "spawner cannot take job (%zu running)", s->n_jobs);
+                        goto refused;
+                }
+                own.slot = (unsigned) slot;
+                /* before the job's first process exists: it may be born in the cgroup */
+                if (sb_cgroup_limit(s->p, s->rt, own.slot, req->memory_bytes, &err) < 0)
+                        goto refused;
+                pid_t pid = clone_first(s, &own, fds, false);
+                if (pid < 0) {
+                        sb_fail(&err, -pid, "clone job");
+                        goto refused;
+                }
+                j = add_job(s, pid, own.slot, JOB_RUNNING);
         }
-
-        s->jobs[s->n_jobs++] = (struct running) {
-                .pid = pid,
-                .reply_fd = fds[SB_FD_REPLY],
-                .start_ns = start,
-                /* init keeps the job's deadline; this one only catches an init
-                 * that could not (stopped, or starved) */
-                .deadline_ns = start + ((uint64_t) req->wall_ms + BACKSTOP_MS) * SB_NSEC_PER_MSEC,
-        };
+        j->reply_fd = fds[SB_FD_REPLY];
+        j->start_ns = start;
+        /* init keeps the job's deadline; this one only catches an init
+         * that could not (stopped, or starved) */
+        j->deadline_ns = start + ((uint64_t) req->wall_ms + BACKSTOP_MS) * SB_NSEC_PER_MSEC;
         for (int i = 0; i < SB_N_JOB_FDS; i++)
                 if (i != SB_FD_REPLY)
                         close(fds[i]);
         return;
-close_all:
+refused:
+        sb_reply_error(fds[SB_FD_REPLY], SB_REPLY_REFUSED, &err);
         for (int i = 0; i < SB_N_JOB_FDS; i++)
                 close(fds[i]);
+}
+
+/* Is a pooled job to be started now?  Only with a slot free for it and no
+ * failure to wait out. */
+static bool refill_due(const struct spawner *s, uint64_t now)
+{
+        return s->waiting < s->p->pool && now >= s->refill_after_ns && free_slot(s) >= 0;
+}
+
+/* One more job for the pool: confined (the clone returns once its init
+ * runs, or its first process failed) and waiting. */
+static void refill(struct spawner *s)
+{
+        int slot = free_slot(s);
+        int rc[2], ic[2];
+        if (slot < 0)
+                return;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rc) < 0)
+                goto failed;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ic) < 0) {
+                close(rc[0]);
+                close(rc[1]);
+                goto failed;
+        }
+        struct sb_job_request req = { .magic = SB_PROTO_MAGIC, .slot = (unsigned) slot };
+        int fds[SB_N_POOL_FDS];
+        for (int i = 0; i < SB_N_JOB_FDS; i++)
+                fds[i] = s->devnull;
+        fds[SB_FD_POOL_RUNNER] = rc[1];
+        fds[SB_FD_POOL_INIT] = ic[1];
+        pid_t pid = clone_first(s, &req, fds, true);
+        close(rc[1]);
+        close(ic[1]);
+        if (pid < 0) {
+                close(rc[0]);
+                close(ic[0]);
+                goto failed;
+        }
+        struct running *j = add_job(s, pid, (unsigned) slot, JOB_WAITING);
+        j->runner_chan = rc[0];
+        j->init_chan = ic[0];
+        j->start_ns = sb_now_ns();
+        s->waiting++;
+        return;
+failed:
+        s->pool_failures++;
+        s->refill_after_ns = sb_now_ns() + POOL_RETRY_MS * SB_NSEC_PER_MSEC;
+}
+
+/* A pooled job died before its request: its setup failed (the first one
+ * says so in the service's log), or it was killed.  Requests go on without
+ * the pool meanwhile. */
+static void pooled_job_lost(struct spawner *s, int st)
+{
+        uint64_t ms = POOL_RETRY_MS;
+        for (unsigned i = 0; i < s->pool_failures && ms < POOL_RETRY_MAX_MS; i++)
+                ms *= 2;
+        if (ms > POOL_RETRY_MAX_MS)
+                ms = POOL_RETRY_MAX_MS;
+        if (s->pool_failures == 0) {
+                char line[160];
+                int n = snprintf(line, sizeof(line),
+                                 "sandrun: a pooled job ended before its request (%s %d); retrying in %llu ms\n",
+                                 WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+                                 (unsigned long long) ms);
+                (void) !write(STDERR_FILENO, line, (size_t) n);
+        }
+        s->pool_failures++;
+        s->refill_after_ns = sb_now_ns() + ms * SB_NSEC_PER_MSEC;
 }
 
 static void reap(struct spawner *s)
@@ -149,11 +353,23 @@ static void reap(struct spawner *s)
                         struct running *j = &s->jobs[i];
                         if (j->pid != pid)
                                 continue;
+                        s->busy[j->slot] = false;
+                        if (j->state != JOB_RUNNING) {
+                                if (j->state == JOB_WAITING) {
+                                        close(j->runner_chan);
+                                        close(j->init_chan);
+                                        s->waiting--;
+                                        pooled_job_lost(s, st);
+                                }
+                                *j = s->jobs[--s->n_jobs];
+                                break;
+                        }
                         struct sb_job_reply r = {
                                 .magic = SB_PROTO_MAGIC,
                                 .kind = SB_REPLY_DONE,
                                 .wstatus = st,
                                 .timed_out = j->timed_out,
+                                .pooled = j->pooled,
                                 .wall_us = (sb_now_ns() - j->start_ns) / 1000,
                                 .utime_us = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec,
                                 .stime_us = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec,
@@ -176,7 +392,7 @@ static int deadlines(struct spawner *s)
         int timeout = -1;
         for (size_t i = 0; i < s->n_jobs; i++) {
                 struct running *j = &s->jobs[i];
-                if (j->timed_out)
+                if (j->timed_out || j->state != JOB_RUNNING)
                         continue;
                 if (j->deadline_ns <= now) {
                         /* pid 1 of the job's namespace: its death takes every
@@ -205,7 +421,8 @@ static void __attribute__((noreturn)) end_all(struct spawner *s)
                         break;
                 for (size_t i = 0; i < s->n_jobs; i++)
                         if (s->jobs[i].pid == pid) {
-                                close(s->jobs[i].reply_fd);
+                                if (s->jobs[i].reply_fd >= 0)
+                                        close(s->jobs[i].reply_fd);
                                 s->jobs[i] = s->jobs[--s->n_jobs];
                                 break;
                         }
@@ -254,14 +471,33 @@ static void __attribute__((noreturn)) zygote_main(struct spawner *s, int ctl, pi
 {
         zygote_setup(s, parent);
         int sfd = signals_setup();
-        if (sfd < 0)
+        s->jobs = calloc(s->p->slots, sizeof(*s->jobs));
+        s->busy = calloc(s->p->slots, sizeof(*s->busy));
+        s->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (sfd < 0 || !s->jobs || !s->busy || s->devnull < 0)
                 _exit(1);
         for (;;) {
                 struct pollfd pfd[2] = { { .fd = ctl, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-                if (poll(pfd, 2, deadlines(s)) < 0) {
+                uint64_t now = sb_now_ns();
+                int timeout = deadlines(s);
+                bool refill_now = refill_due(s, now);
+                if (refill_now) {
+                        /* a request that is already here goes first */
+                        timeout = 0;
+                } else if (s->waiting < s->p->pool && s->refill_after_ns > now) {
+                        int ms = (int) ((s->refill_after_ns - now) / SB_NSEC_PER_MSEC) + 1;
+                        if (timeout < 0 || ms < timeout)
+                                timeout = ms;
+                }
+                int n = poll(pfd, 2, timeout);
+                if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
+                }
+                if (n == 0 && refill_now) {
+                        refill(s);
+                        continue;
                 }
                 if (pfd[1].revents) {
                         struct signalfd_siginfo si;

@@ -22,9 +22,14 @@ int sb_limits_apply(const struct sb_plan *p, const struct sb_job_limits *lim, st
 {
         int r;
         rlim_t cpu = lim->cpu_seconds ? lim->cpu_seconds : 1;
+        rlim_t as = lim->memory_bytes;
+        rlim_t cpu_hard = cpu + 1;
+        if (lim->pooled)
+                /* no request yet: its runner lowers both when one comes */
+                as = cpu = cpu_hard = RLIM_INFINITY;
 
-        if ((r = set1(RLIMIT_AS, "AS", lim->memory_bytes, lim->memory_bytes, err)) < 0 ||
-            (r = set1(RLIMIT_CPU, "CPU", cpu, cpu + 1, err)) < 0 ||
+        if ((r = set1(RLIMIT_AS, "AS", as, as, err)) < 0 ||
+            (r = set1(RLIMIT_CPU, "CPU", cpu, cpu_hard, err)) < 0 ||
             (r = set1(RLIMIT_FSIZE, "FSIZE", p->file_size_bytes, p->file_size_bytes, err)) < 0 ||
             (r = set1(RLIMIT_NOFILE, "NOFILE", p->max_open_files, p->max_open_files, err)) < 0 ||
             (r = set1(RLIMIT_NPROC, "NPROC", p->max_processes, p->max_processes, err)) < 0 ||

@@ -164,7 +164,7 @@ def test_a_client_that_goes_away_ends_its_job_and_frees_the_slot_at_once(stack):
     while busy_slots(stack) > 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert busy_slots(stack) == 0, "the slot is still held"
-    left = wait_until_empty(lambda: job_processes(JOB_UID_BASE, JOB_UID_BASE + 99), 5)
+    left = wait_until_empty(lambda: job_processes(JOB_UID_BASE, JOB_UID_BASE + 99, pool=False), 5)
     assert not left, left
     print(f"slot freed {time.monotonic() - t0:.2f} s after the client went away")
     deadline = time.monotonic() + 5

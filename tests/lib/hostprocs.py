@@ -50,15 +50,22 @@ def cmdline(pid):
         return "?"
 
 
-def job_processes(uid_min, uid_max, own_app_pid=None):
+POOL_COMM = "sandrun-pool"
+
+
+def job_processes(uid_min, uid_max, own_app_pid=None, pool=True):
     """{pid: (uid, cmdline)} of host processes running as a job uid
     (uid_min..uid_max), except the live jobs of another sandrun-fcgi on the
     same host (a parallel stack).  Leftovers of our own stack get reparented
-    away from it, so they are still found."""
+    away from it, so they are still found.  pool=False: without the jobs
+    waiting in the pool for a request (their init and runner are named
+    sandrun-pool until one comes), which a running service always has."""
     table = process_table()
     out = {}
     for pid, proc in table.items():
         if not uid_min <= proc.uid <= uid_max:
+            continue
+        if not pool and proc.comm == POOL_COMM:
             continue
         p, foreign = pid, False
         for _ in range(64):
