@@ -171,6 +171,33 @@ static int send_fds(int chan, const void *msg, size_t len, const int *fds, size_
         return sendmsg(chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t) len ? 0 : -errno;
 }
 
+/* A pooled job died before its request: its setup failed (the first one
+ * says so in the service's log), or it was killed.  Requests go on without
+ * the pool meanwhile.  how: its wait status, or -errno of a hand-over that
+ * found it gone. */
+static void pooled_job_lost(struct spawner *s, int how)
+{
+        uint64_t ms = POOL_RETRY_MS;
+        for (unsigned i = 0; i < s->pool_failures && ms < POOL_RETRY_MAX_MS; i++)
+                ms *= 2;
+        if (ms > POOL_RETRY_MAX_MS)
+                ms = POOL_RETRY_MAX_MS;
+        if (s->pool_failures == 0) {
+                char line[200];
+                int n = how < 0 ? snprintf(line, sizeof(line),
+                                           "sandrun: a pooled job ended before its request (hand-over: %s); "
+                                           "retrying in %llu ms\n", strerror(-how), (unsigned long long) ms)
+                                : snprintf(line, sizeof(line),
+                                           "sandrun: a pooled job ended before its request (%s %d); "
+                                           "retrying in %llu ms\n", WIFSIGNALED(how) ? "signal" : "exit status",
+                                           WIFSIGNALED(how) ? WTERMSIG(how) : WEXITSTATUS(how),
+                                           (unsigned long long) ms);
+                (void) !write(STDERR_FILENO, line, (size_t) n);
+        }
+        s->pool_failures++;
+        s->refill_after_ns = sb_now_ns() + ms * SB_NSEC_PER_MSEC;
+}
+
 /* The request to a waiting job: what the runner needs on its channel, what
  * init needs on its.  Our copies of the fds stay ours.  0, or a negative
  * errno: the job is gone or going (it died meanwhile), and is let go. */
@@ -203,6 +230,7 @@ static int hand_over(struct spawner *s, struct running *j, const struct sb_job_r
                 /* whatever it got dies with its init */
                 kill(j->pid, SIGKILL);
                 j->state = JOB_LET_GO;
+                pooled_job_lost(s, r);
                 return r;
         }
         j->state = JOB_RUNNING;
@@ -317,28 +345,6 @@ static void refill(struct spawner *s)
 failed:
         s->pool_failures++;
         s->refill_after_ns = sb_now_ns() + POOL_RETRY_MS * SB_NSEC_PER_MSEC;
-}
-
-/* A pooled job died before its request: its setup failed (the first one
- * says so in the service's log), or it was killed.  Requests go on without
- * the pool meanwhile. */
-static void pooled_job_lost(struct spawner *s, int st)
-{
-        uint64_t ms = POOL_RETRY_MS;
-        for (unsigned i = 0; i < s->pool_failures && ms < POOL_RETRY_MAX_MS; i++)
-                ms *= 2;
-        if (ms > POOL_RETRY_MAX_MS)
-                ms = POOL_RETRY_MAX_MS;
-        if (s->pool_failures == 0) {
-                char line[160];
-                int n = snprintf(line, sizeof(line),
-                                 "sandrun: a pooled job ended before its request (%s %d); retrying in %llu ms\n",
-                                 WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-                                 (unsigned long long) ms);
-                (void) !write(STDERR_FILENO, line, (size_t) n);
-        }
-        s->pool_failures++;
-        s->refill_after_ns = sb_now_ns() + ms * SB_NSEC_PER_MSEC;
 }
 
 static void reap(struct spawner *s)

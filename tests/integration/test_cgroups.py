@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from hostprocs import POOL_COMM, process
 from stack import own_stack
 
 SLEEPER = "import time\ndef main():\n    time.sleep(3)\n    return 1\n"
@@ -37,6 +38,15 @@ def test_health_and_log_agree(stack):
         assert os.path.isdir(start["cgroup"]), start
 
 
+def pooled(pids):
+    """Are these a job waiting in the pool (not the request's)?"""
+    for pid in pids:
+        p = process(int(pid))
+        if p and p.comm == POOL_COMM:
+            return True
+    return False
+
+
 def test_job_in_its_slot_cgroups_and_removed_at_stop():
     with own_stack("sandrun-cg-", "--slots 2") as st:
         kind = st.request("GET", "/health").json["cgroup"]
@@ -44,7 +54,10 @@ def test_job_in_its_slot_cgroups_and_removed_at_stop():
             pytest.skip("this host offers no memory cgroup to sandrun: " + started_line(st)["cgroup_why"])
         base = started_line(st)["cgroup"]
         slots = job_cgroups(base)
-        assert [os.path.basename(s) for s in slots] == ["job-0", "job-1"], slots
+        # one for each job that may exist at once: the running ones and
+        # the pool's
+        n = 2 * (1 + st.request("GET", "/health").json["pool"]["depth"])
+        assert sorted(os.path.basename(s) for s in slots) == sorted(f"job-{i}" for i in range(n)), slots
         answer = {}
         t = threading.Thread(target=lambda: answer.setdefault(
             "r", st.execute(SLEEPER, timeout=10, memory_limit=100)))
@@ -56,7 +69,7 @@ def test_job_in_its_slot_cgroups_and_removed_at_stop():
             for s in slots:
                 with open(os.path.join(s, "cgroup.procs")) as f:
                     procs = f.read().split()
-                if len(procs) >= 2:        # the job's init and its runner
+                if len(procs) >= 2 and not pooled(procs):   # the job's init and its runner
                     with open(os.path.join(s, limit_file)) as f:
                         seen = int(f.read())
             time.sleep(0.05)
@@ -66,8 +79,9 @@ def test_job_in_its_slot_cgroups_and_removed_at_stop():
             # the job's processes share the CPU as one: they sit in the slot's cpu cgroup
             for s in job_cgroups(cpu_base):
                 with open(os.path.join(s, "cgroup.procs")) as f:
-                    if len(f.read().split()) >= 2:
-                        in_cpu = s
+                    procs = f.read().split()
+                if len(procs) >= 2 and not pooled(procs):
+                    in_cpu = s
         t.join()
         assert answer["r"].status == 200, answer["r"]
         if cpu_base != "none":

@@ -239,8 +239,9 @@ def leftovers(before, app_pid=None, wait=5, token=None):
     the service's user, or named like a job's (or containing `token`).
     Returns a list of problems, empty when nothing is left."""
     problems = []
+    # a live stack's pool always holds jobs waiting for a request
     procs = hostprocs.wait_until_empty(
-        lambda: hostprocs.job_processes(JOB_UID_MIN, JOB_UID_MAX, app_pid), wait)
+        lambda: hostprocs.job_processes(JOB_UID_MIN, JOB_UID_MAX, app_pid, pool=app_pid is None), wait)
     if procs:
         problems.append(f"job processes left: {procs}")
     new = sorted(m for m in set(mounts()) - set(before["mounts"]) if not _foreign_mount(m))

@@ -445,8 +445,12 @@ def host_net_namespaces():
 def service_snapshot(app_pid, job_uid):
     table = hostprocs.process_table()
     procs = service_processes(app_pid, table, job_uid)
-    jobs = sorted(pid for pid, proc in table.items() if job_uid(proc.uid))
-    snap = {"jobs": jobs, "fds": {}, "rss_kb": {}, "ns": set()}
+    # jobs waiting in the pool for a request are always there: they are
+    # counted apart (the pool must be whole again, no more), their
+    # namespaces are their own
+    jobs = sorted(pid for pid, proc in table.items() if job_uid(proc.uid) and proc.comm != hostprocs.POOL_COMM)
+    pool = sorted(pid for pid, proc in table.items() if job_uid(proc.uid) and proc.comm == hostprocs.POOL_COMM)
+    snap = {"jobs": jobs, "pool": pool, "fds": {}, "rss_kb": {}, "ns": set()}
     for pid, comm in procs.items():
         snap["fds"][comm] = snap["fds"].get(comm, 0) + len(fd_links(pid))
         snap["rss_kb"][comm] = snap["rss_kb"].get(comm, 0) + rss_kb(pid)
@@ -626,12 +630,18 @@ def main():
 
 
 def settle(app_pid, job_uid, before, timeout=15):
-    """Wait until no job process is left and the service's fds are back to
-    what they were (each job's teardown ends after its answer)."""
+    """Wait until no job process is left, the pool is whole and the
+    service's fds are back to what they were (each job's teardown ends after
+    its answer)."""
     deadline = time.monotonic() + timeout
+    last_pool = None
     while time.monotonic() < deadline:
         snap = service_snapshot(app_pid, job_uid)
-        if not snap["jobs"] and (before is None or all(snap["fds"].get(c, 0) <= n for c, n in before["fds"].items())):
+        # the pool refilled: as before, or (at the start) as it was a moment ago
+        pool_ok = len(snap["pool"]) == (len(before["pool"]) if before else last_pool)
+        last_pool = len(snap["pool"])
+        if not snap["jobs"] and pool_ok and (
+                before is None or all(snap["fds"].get(c, 0) <= n for c, n in before["fds"].items())):
             return
         time.sleep(0.2)
 
@@ -645,6 +655,8 @@ def compare_service(before, after, args, results):
 
     row("job processes (our job uids)", len(before["jobs"]), len(after["jobs"]), not after["jobs"],
         f" {after['jobs'][:10]}" if after["jobs"] else "")
+    row("pooled job processes (init and runner each)", len(before["pool"]), len(after["pool"]),
+        len(after["pool"]) == len(before["pool"]))
     for comm in SERVICE_COMMS:
         b, a = before["fds"].get(comm), after["fds"].get(comm)
         if b is None and a is None:
