@@ -67,6 +67,16 @@ int main(void)
         ok(config_set(&c, "max_timeout_s", "-1", &e) < 0, "negative timeout rejected");
 
         config_defaults(&c);
+        ok(config_set(&c, "pool_depth", "5", &e) < 0, "pool_depth above 4 rejected");
+        ok(config_set(&c, "pool_depth", "0", &e) == 0 && c.pool_depth == 0, "pool_depth 0 (off) accepted");
+        c.slots = 200;
+        c.pool_depth = 4;
+        c.job_uid_base = 4294967294u - 999;
+        ok(config_finish(&c, &e) < 0 && strstr(e.msg, "uids"), "job uids past the range, the pool's counted, rejected");
+        c.job_uid_base = 4294967294u - 1000;
+        ok(config_finish(&c, &e) == 0 && config_job_uids(&c) == 1000, "slots x (1 + pool_depth) uids fit exactly");
+
+        config_defaults(&c);
         c.min_memory_mb = 4096;
         ok(config_finish(&c, &e) < 0, "min above max memory rejected");
         config_defaults(&c);

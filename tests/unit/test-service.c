@@ -21,7 +21,14 @@ int main(void)
         c.job_uid_base = 250000;
         c.job_gid = 250001;
         ok(service_plan(&c, &p, &e) == 0, "the default settings make a plan");
-        ok(p.uid_base == 250000 && p.gid == 250001 && p.slots == 3, "identity: uid base, gid, slots");
+        ok(c.pool_depth == 1, "a pool of one job per slot by default");
+        ok(p.uid_base == 250000 && p.gid == 250001 && p.slots == 6 && p.pool == 3,
+           "identity: uid base, gid; a sandbox slot for each running job and each pooled one");
+        c.pool_depth = 0;
+        ok(service_plan(&c, &p, &e) == 0 && p.slots == 3 && p.pool == 0, "pool_depth 0: no pool, the slots alone");
+        c.pool_depth = 4;
+        ok(service_plan(&c, &p, &e) == 0 && p.slots == 15 && p.pool == 12, "pool_depth 4: four waiting per slot");
+        c.pool_depth = 1;
         ok(p.tmp_bytes == 32ull << 20 && p.file_size_bytes == 5ull << 20, "sizes in bytes from MB");
         ok(p.max_open_files == 99 && p.max_processes == 17, "per-job counts");
         ok(p.warm, "warm mode by default");
