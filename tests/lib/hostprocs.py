@@ -106,10 +106,30 @@ def processes_in_pidns(ns):
     return out
 
 
+def reused_by_the_pool(pids):
+    """Is this pid namespace a new job's, waiting in the pool?  The kernel
+    hands a freed namespace's number to the next one made, and the pool
+    makes one as soon as a job ends.  It is when its pid 1 is a child of the
+    spawner (a root sandrun-zygote or sandrun-spawn) named sandrun-pool: no
+    process of a finished job can be the spawner's child, whatever it calls
+    itself, since its init (the spawner's child) is gone with it."""
+    for pid in pids:
+        p = process(pid)
+        parent = process(p.ppid) if p else None
+        if (p and p.comm == POOL_COMM and parent and parent.uid == 0 and
+                parent.comm in ("sandrun-zygote", "sandrun-spawn")):
+            return True
+    return False
+
+
 def assert_job_gone(ns, timeout=10):
     """Nothing of the finished job (its pid namespace) is left on the host."""
     assert ns.startswith("pid:["), ns
-    left = wait_until_empty(lambda: processes_in_pidns(ns), timeout)
+
+    def left_of_it():
+        pids = processes_in_pidns(ns)
+        return [] if reused_by_the_pool(pids) else pids
+    left = wait_until_empty(left_of_it, timeout)
     info = {}
     for pid in left:
         try:
