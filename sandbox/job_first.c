@@ -111,6 +111,10 @@ static void runner_main(void *arg)
                 char name[16] = "";
                 prctl(PR_GET_NAME, name, 0, 0, 0);
                 prctl(PR_SET_NAME, "sandrun-pool", 0, 0, 0);
+                /* the interpreter's after-fork work and a rehearsal of a
+                 * job's steps, off the request's path (zygote.c) */
+                if (a->p->warm)
+                        sb_zygote_prepare(true);
                 if (take_request(a) < 0)
                         /* init reports nothing: it never had its request, or
                          * hears of our end and says how we ended */

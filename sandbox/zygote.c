@@ -257,8 +257,13 @@ void sb_zygote_after_fork_parent(void)
         PyOS_AfterFork_Parent();
 }
 
-void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler)
+static bool job_prepared;
+
+void sb_zygote_prepare(bool pooled)
 {
+        if (job_prepared)
+                return;
+        job_prepared = true;
         PyOS_AfterFork_Child();
         /* The job's GLIBC_TUNABLES (enter.c) came too late for the zygote's
          * malloc, which read its tunables when the zygote started: the same
@@ -268,6 +273,18 @@ void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler
         /* what python3 itself sets up, since the sandbox reset every signal */
         signal(SIGPIPE, SIG_IGN);
         signal(SIGXFSZ, SIG_IGN);
+        PyObject *r = PyObject_CallMethod(runner_module, "job_prepare", "O", pooled ? Py_True : Py_False);
+        if (!r) {
+                PyErr_Print();
+                fflush(stderr);
+                _exit(70);
+        }
+        Py_DECREF(r);
+}
+
+void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler)
+{
+        sb_zygote_prepare(false);
         PyObject *r = PyObject_CallMethod(runner_module, "warm_main", "sKs", dialect,
                                           (unsigned long long) max_result, handler);
         /* warm_main ends the process itself; getting here means it broke */

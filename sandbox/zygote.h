@@ -4,6 +4,7 @@
  * the user's code.  The zygote itself never sees a byte of user input. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ void sb_zygote_size(uint64_t *vsize, uint64_t *rss);
 /* Around the clone of a job: keep the interpreter's locks consistent. */
 void sb_zygote_before_fork(void);
 void sb_zygote_after_fork_parent(void);
+/* In the confined runner process: what a job's interpreter needs after the
+ * fork and before any request (Python's own after-fork work, the job's
+ * streams and signals): a pooled runner does it while it waits
+ * (job_first.c); sb_zygote_run does it when it was not done. */
+void sb_zygote_prepare(bool pooled);
 /* In the confined runner process: run the job in the warm interpreter.
  * Never returns. */
 void sb_zygote_run(const char *dialect, uint64_t max_result, const char *handler) __attribute__((noreturn));
