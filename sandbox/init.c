@@ -52,6 +52,7 @@
 
 #include "common/clock.h"
 #include "gather.h"
+#include "init_pool.h"
 #include "protocol.h"
 
 /* how often init sums the job's CPU time: a job of N busy processes may
@@ -346,44 +347,6 @@ static void wait_events(struct job *j, int ms)
                 j->listener = -1;
 }
 
-/* A pooled job's init: its part of the request, on its channel
- * (struct sb_pool_init with the reply socket and the files' pipe, put on
- * their numbers over the placeholders).  false: no request came (the
- * spawner let the job go), or it was not one. */
-static bool take_request(struct job *j)
-{
-        struct sb_pool_init m;
-        union {
-                char buf[CMSG_SPACE(sizeof(int) * SB_POOL_INIT_FDS)];
-                struct cmsghdr align;
-        } u;
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        ssize_t n;
-        while ((n = recvmsg(j->a.pool_fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-        if (n != (ssize_t) sizeof(m) || m.magic != SB_POOL_MAGIC || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || !c ||
-            c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(sizeof(int) * SB_POOL_INIT_FDS))
-                return false;
-        int fds[SB_POOL_INIT_FDS];
-        memcpy(fds, CMSG_DATA(c), sizeof(fds));
-        /* dup2 clears close-on-exec, as the numbers' old holders had it */
-        if (dup2(fds[0], SB_FD_REPLY) < 0 || dup2(fds[1], SB_FD_FILES_OUT) < 0)
-                return false;
-        close(fds[0]);
-        close(fds[1]);
-        close(j->a.pool_fd);
-        j->a.wall_ms = m.wall_ms;
-        j->a.max_files_out = m.max_files_out;
-        j->a.max_files_out_bytes = m.max_files_out_bytes;
-        /* the job's clock starts with its request: its confinement was
-         * done before anyone waited for it */
-        j->a.start_ns = sb_now_ns();
-        return true;
-}
-
 /* A pooled job waits here, confined, until a request comes for it: both
  * halves, init's on its channel and the runner's word that it holds its
  * own and has lowered its limits (the one call of the kill watch it makes
@@ -414,7 +377,7 @@ static void wait_for_request(struct job *j)
                                 _exit(1);      /* not ours: nothing else runs yet */
                 }
                 if (pfd[0].revents) {
-                        if (!take_request(j))
+                        if (!sb_init_take_request(&j->a))
                                 _exit(0);
                         have_request = true;
                 }

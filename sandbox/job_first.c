@@ -18,6 +18,7 @@
 #include "clone_job.h"
 #include "enter.h"
 #include "job_first.h"
+#include "pool_recv.h"
 #include "reply.h"
 #include "zygote.h"
 
@@ -51,24 +52,11 @@ static const char *dialect_name(uint32_t d)
 static int take_request(struct runner_args *a)
 {
         struct sb_pool_runner m;
-        union {
-                char buf[CMSG_SPACE(sizeof(int) * SB_POOL_RUNNER_FDS)];
-                struct cmsghdr align;
-        } u;
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        ssize_t n;
-        while ((n = recvmsg(SB_FD_POOL_RUNNER, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        close(SB_FD_POOL_RUNNER);
-        /* EOF: the spawner let us go without a request */
-        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-        if (n != (ssize_t) sizeof(m) || m.magic != SB_POOL_MAGIC || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || !c ||
-            c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(sizeof(int) * SB_POOL_RUNNER_FDS))
-                return -EBADMSG;
         int fds[SB_POOL_RUNNER_FDS];
-        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        int r = sb_pool_recv(SB_FD_POOL_RUNNER, &m, sizeof(m), fds, SB_POOL_RUNNER_FDS);
+        close(SB_FD_POOL_RUNNER);
+        if (r < 0)
+                return r;
         /* they arrive above the placeholders on 0..6 (all open), so none
          * lands on a number another still needs */
         for (int i = 0; i < SB_POOL_RUNNER_FDS; i++) {

@@ -40,7 +40,8 @@ enum sb_dialect {
 struct sb_job_request {
         uint32_t magic;
         uint32_t dialect;
-        uint32_t slot;
+        uint32_t slot;               /* the caller's execution slot (bounds only: the
+                                      * spawner gives the job a sandbox slot of its own) */
         uint32_t wall_ms;
         uint32_t cpu_seconds;
         uint32_t max_files_out;      /* files init gathers from output/ at most */

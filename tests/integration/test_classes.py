@@ -17,7 +17,7 @@ import time
 import pytest
 
 import fcgi_client
-from sandrun_client import JSON_CT, assert_json_error, concurrently
+from sandrun_client import JSON_CT, assert_json_error, concurrently, metric
 from stack import own_stack
 
 HELLO = "def main():\n    return 'hi'\n"
@@ -53,16 +53,6 @@ def run_as(st, key, script, **fields):
     payload = {"script": script, "timeout": fields.pop("timeout", 10)}
     payload.update(fields)
     return st.post("/execute", payload, key=key, timeout=90)
-
-
-def metric(st, name, labels):
-    """One sample of /metrics, 0 when absent."""
-    text = st.get("/metrics").body.decode()
-    want = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
-    for line in text.splitlines():
-        if line.startswith(want + " "):
-            return float(line.split()[-1])
-    return 0.0
 
 
 def test_health_shows_the_callers_class(classes_stack):

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from hostprocs import POOL_COMM, process_table
+from sandrun_client import metric
 from stack import JOB_UID_BASE, own_stack
 
 SLOTS = 2
@@ -26,15 +27,6 @@ SLOTS = 2
 def pool_stack():
     with own_stack("sandrun-pool-", f"--slots {SLOTS} --pool_depth 1") as st:
         yield st
-
-
-def metric(st, name, labels):
-    text = st.get("/metrics").body.decode()
-    want = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
-    for line in text.splitlines():
-        if line.startswith(want + " "):
-            return float(line.split()[-1])
-    return 0.0
 
 
 def spawner_pid(st):

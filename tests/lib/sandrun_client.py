@@ -131,6 +131,17 @@ class Client:
                          source_address=source_address, conn=conn)
 
 
+def metric(client, name, labels):
+    """One sample of the client's GET /metrics (name{labels}), 0 when
+    absent."""
+    text = client.get("/metrics").body.decode()
+    want = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+    for line in text.splitlines():
+        if line.startswith(want + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def concurrently(fn, n, stagger=0.0, timeout=120):
     """fn(0) .. fn(n - 1), each in its own thread, started stagger seconds
     apart; their results in order (an exception is returned as the result)."""
