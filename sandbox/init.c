@@ -142,6 +142,8 @@ static uint64_t oom_kills(int fd)
  * live_too, what every process still here has used and reaped.  RLIMIT_CPU bounds each process;
  * this bounds their sum, which is what the request's CPU limit means.
  * /proc is the job's own: it shows the job's processes and nothing else. */
+static struct sb_pool_spent spent_before;   /* a pooled runner's, before its request */
+
 static void job_cpu(bool live_too, uint64_t *user_us, uint64_t *sys_us)
 {
         static long tick_us;
@@ -179,8 +181,9 @@ static void job_cpu(bool live_too, uint64_t *user_us, uint64_t *sys_us)
         }
         if (d)
                 closedir(d);
-        *user_us = u;
-        *sys_us = k;
+        /* a pooled runner's wait and rehearsal are not the job's */
+        *user_us = u > spent_before.user_us ? u - spent_before.user_us : 0;
+        *sys_us = k > spent_before.sys_us ? k - spent_before.sys_us : 0;
 }
 
 /* Reap until no process of the job is left (they are all ours: pid 1 gets
@@ -382,14 +385,16 @@ static void wait_for_request(struct job *j)
                         have_request = true;
                 }
                 if (pfd[1].revents) {
-                        char c;
-                        ssize_t n = read(j->a.set_fd, &c, 1);
+                        struct sb_pool_spent spent = { 0 };
+                        ssize_t n = read(j->a.set_fd, &spent, sizeof(spent));
                         if (n < 0 && errno == EINTR)
                                 continue;
                         /* the runner died: with its request, its end is the job's
                          * report (the main loop's); without, there is no job */
-                        if (n != 1 && !have_request)
+                        if (n != (ssize_t) sizeof(spent) && !have_request)
                                 _exit(1);
+                        if (n == (ssize_t) sizeof(spent))
+                                spent_before = spent;
                         runner_set = true;
                         close(j->a.set_fd);
                 }

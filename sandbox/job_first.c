@@ -73,7 +73,13 @@ static int take_request(struct runner_args *a)
         a->max_result_bytes = m.max_result_bytes;
         memcpy(a->handler, m.handler, sizeof(a->handler));
         a->handler[sizeof(a->handler) - 1] = 0;
-        if (write(a->set, "1", 1) != 1)
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        struct sb_pool_spent spent = {
+                .user_us = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec,
+                .sys_us = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec,
+        };
+        if (write(a->set, &spent, sizeof(spent)) != (ssize_t) sizeof(spent))
                 return -EPIPE;
         close(a->set);
         return 0;

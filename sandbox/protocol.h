@@ -146,6 +146,14 @@ struct sb_pool_runner {
         char handler[SB_HANDLER_MAX + 1];
 };
 
+/* The pooled runner's word to its init once it holds its request (on the
+ * pipe of sb_init_args.set_fd): the CPU time it spent before, waiting and
+ * rehearsing, which is not the job's. */
+struct sb_pool_spent {
+        uint64_t user_us;
+        uint64_t sys_us;
+};
+
 struct sb_pool_init {
         uint32_t magic;
         uint32_t wall_ms;

@@ -158,11 +158,12 @@ def test_each_request_takes_a_fresh_job_and_the_pool_refills(pool_stack):
     before = waiting(st, SLOTS)
     pooled0 = metric(st, "sandrun_jobs_total", {"start": "pooled"})
     logged0 = len(execute_lines(st))
-    seen = []
+    seen, usage = [], []
     for _ in range(4):
         r = st.execute(PROBE, timeout=7, memory_limit=256)
         assert r.status == 200, r
         seen.append(r.json["result"])
+        usage.append((r.json["cpu_ms"], r.json["duration_ms"]))
         # the job ran as pid 2 of its own namespace: init, then the runner
         assert r.json["result"]["pid"] == 2, r.json
         after = waiting(st, SLOTS)
@@ -178,6 +179,11 @@ def test_each_request_takes_a_fresh_job_and_the_pool_refills(pool_stack):
         assert res["as"][0] == res["as"][1] == seen[0]["as"][0], seen
         # only the job's own fds: the channels and placeholders are gone
         assert res["fds"] == ["0", "1", "2", "3", "4"], res
+    # the CPU a job reports is its own, from its request on: not what its
+    # runner spent waiting and rehearsing (a single-threaded script cannot
+    # use more CPU than wall-clock time)
+    for cpu, wall in usage:
+        assert cpu <= wall + 1.0, usage
     # fresh random state in every job
     for k in ("random", "np"):
         assert len({res[k] for res in seen}) == len(seen), (k, seen)
