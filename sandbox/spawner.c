@@ -216,8 +216,16 @@ static int deadlines(struct spawner *s)
 /* The caller is gone or stopping: nothing of ours may outlive it. */
 static void __attribute__((noreturn)) end_all(struct spawner *s)
 {
-        for (size_t i = 0; i < s->n_jobs; i++)
+        for (size_t i = 0; i < s->n_jobs; i++) {
+                /* A waiting job leaves by itself when its channels close:
+                 * the kill alone may not reach it, since sandrun.service's
+                 * bounding set has no CAP_KILL for other uids' processes. */
+                if (s->jobs[i].state == JOB_WAITING) {
+                        close(s->jobs[i].runner_chan);
+                        close(s->jobs[i].init_chan);
+                }
                 kill(s->jobs[i].pid, SIGKILL);
+        }
         while (s->n_jobs > 0) {
                 int st;
                 struct rusage ru;

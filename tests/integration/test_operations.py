@@ -197,6 +197,17 @@ def test_front_death_answers_503_from_nginx_and_leaves_no_job(ownstack):
     assert not left, left
 
 
+def holds_a_request(runner):
+    """Is this runner the request's?  Its stdin is the request's memfd; a
+    job of the pool still has /dev/null there (and for a moment after its
+    init's exec, before it names itself sandrun-pool, a pooled init is
+    called sandrun-init too)."""
+    try:
+        return os.readlink(f"/proc/{runner}/fd/0").startswith("/memfd:")
+    except OSError:
+        return False
+
+
 def kill_job_process(st, which):
     """SIGKILL a running job's init ("init") or runner ("runner") while its
     5 s request is in flight: (the answer, when the kill was sent)."""
@@ -208,8 +219,9 @@ def kill_job_process(st, which):
     deadline = time.monotonic() + 5
     victims = []
     while not victims and time.monotonic() < deadline:
-        inits = [p for p, comm in children(spawner) if comm == "sandrun-init"]
-        victims = inits if which == "init" else [p for i in inits for p, _ in children(i)]
+        jobs = [(i, r) for i, comm in children(spawner) if comm == "sandrun-init"
+                for r, _ in children(i) if holds_a_request(r)]
+        victims = [i if which == "init" else r for i, r in jobs]
         time.sleep(0.05)
     assert victims, children(spawner)
     time.sleep(0.5)

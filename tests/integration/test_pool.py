@@ -50,8 +50,15 @@ def jobs_of(st):
         if proc.ppid != spawner:
             continue
         runners = [p for p, q in table.items() if q.ppid == pid]
-        facts = {"state": "waiting" if proc.comm == POOL_COMM else "running", "uid": proc.uid,
-                 "runner": runners[0] if runners else None}
+        # the request's job is the one whose runner holds the request's stdin
+        # (a memfd); a waiting one has /dev/null there (and is named
+        # sandrun-pool, but for a moment after its init's exec)
+        try:
+            stdin = os.readlink(f"/proc/{runners[0]}/fd/0") if runners else ""
+        except OSError:
+            continue
+        facts = {"state": "running" if stdin.startswith("/memfd:") else "waiting", "uid": proc.uid,
+                 "runner": runners[0] if runners else None, "comm": proc.comm}
         try:
             for ns in ("net", "pid", "mnt", "ipc", "uts", "cgroup"):
                 facts[ns] = os.readlink(f"/proc/{pid}/ns/{ns}")
@@ -120,8 +127,13 @@ def test_health_and_the_pool_at_rest(pool_stack):
     assert len(set(uids)) == SLOTS, uids
     assert all(JOB_UID_BASE <= u < JOB_UID_BASE + SLOTS * 2 for u in uids), uids
     for j in jobs.values():
-        # the runner waits, confined, as the same uid
-        assert j["runner"] and process_table()[j["runner"]].comm == POOL_COMM, j
+        # init and runner wait, confined, as the same uid, named for the pool
+        assert j["runner"] and process_table()[j["runner"]].uid == j["uid"], j
+    deadline = time.monotonic() + 5
+    while not all(j["comm"] == POOL_COMM and process_table()[j["runner"]].comm == POOL_COMM
+                  for j in jobs_of(st).values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(j["comm"] == POOL_COMM for j in jobs_of(st).values()), jobs_of(st)
 
 
 def test_waiting_jobs_share_nothing_with_a_running_one(pool_stack):
