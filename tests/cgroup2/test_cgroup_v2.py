@@ -118,10 +118,24 @@ def test_delegated_layout(service):
     assert "memory" in enabled and "pids" in enabled, enabled
     # offered, so used: jobs share the CPU as equals
     assert "cpu" in enabled, enabled
-    for slot in range(SLOTS):
-        job = f"{DELEGATED}/job-{slot}"
+    # a sandbox slot for each running job and each pooled one (pool_depth 1)
+    assert job_dirs() == [f"{DELEGATED}/job-{s}" for s in range(2 * SLOTS)], job_dirs()
+    for job in job_dirs():
         assert read(job + "/pids.max").strip() == str(MAX_PROCESSES + 1)
         assert read(job + "/memory.swap.max").strip() == "0"
+
+
+def job_dirs(delegated=DELEGATED):
+    """Every sandbox slot's cgroup, in order."""
+    names = [d for d in os.listdir(delegated) if d.startswith("job-")]
+    return [f"{delegated}/{d}" for d in sorted(names, key=lambda d: int(d[4:]))]
+
+
+def holds_a_request(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/fd/0").startswith("/memfd:")
+    except OSError:
+        return False
 
 
 def test_job_runs_in_its_slot_cgroup(service):
@@ -135,10 +149,12 @@ def test_job_runs_in_its_slot_cgroup(service):
     seen = {}
     deadline = time.monotonic() + 30
     while t.is_alive() and not seen and time.monotonic() < deadline:
-        for slot in range(SLOTS):
-            job = f"{DELEGATED}/job-{slot}"
+        # every sandbox slot: the running jobs' and the pool's
+        for job in job_dirs():
             procs = read(job + "/cgroup.procs").split()
-            if len(procs) >= 2:       # init and the runner
+            # init and the runner, the request's: a job waiting in the pool
+            # has its own cgroup, and /dev/null for stdin
+            if len(procs) >= 2 and any(holds_a_request(p) for p in procs):
                 seen = {"procs": procs, "max": read(job + "/memory.max").strip(),
                         "pids": int(read(job + "/pids.current"))}
         time.sleep(0.1)
@@ -186,14 +202,12 @@ def test_a_bomb_peaks_within_the_limit(service):
 
 
 def test_oom_kill_is_memory_exceeded(service):
-    before = sum(int(read(f"{DELEGATED}/job-{s}/memory.events").split("oom_kill ")[1].split()[0])
-                 for s in range(SLOTS))
+    before = sum(int(read(f"{job}/memory.events").split("oom_kill ")[1].split()[0]) for job in job_dirs())
     r = execute(script("resources", "memory_kernel"), memory_limit=128)
     assert r.status == 400, r.body
     assert r.json["status"] == "memory_exceeded", r.json
     assert r.json["error"] == "Script exceeded the memory limit (128 MB)", r.json
-    after = sum(int(read(f"{DELEGATED}/job-{s}/memory.events").split("oom_kill ")[1].split()[0])
-                for s in range(SLOTS))
+    after = sum(int(read(f"{job}/memory.events").split("oom_kill ")[1].split()[0]) for job in job_dirs())
     assert after > before
 
 
