@@ -185,7 +185,8 @@ static void use_own_build(struct config *c)
         char *slash = strrchr(exe, '/');
         if (!slash)
                 return;
-        strcpy(slash, "/..");   /* fits: it replaces at least "/x" and the NUL */
+        /* fits: it replaces at least "/x" and the NUL */
+        snprintf(slash, sizeof exe - (size_t) (slash - exe), "/..");
         _cleanup_free_ char *dir = realpath(exe, NULL);
         if (!dir ||
             snprintf(runner, sizeof runner, "%s/sandbox/python/runner.py", dir) >= (int)sizeof runner ||
@@ -193,8 +194,8 @@ static void use_own_build(struct config *c)
             strlen(runner) >= sizeof c->runner || strlen(init) >= sizeof c->init)
                 return;
         if (access(runner, R_OK) == 0 && access(init, X_OK) == 0) {
-                strcpy(c->runner, runner);
-                strcpy(c->init, init);
+                snprintf(c->runner, sizeof c->runner, "%s", runner);
+                snprintf(c->init, sizeof c->init, "%s", init);
         }
 }
 

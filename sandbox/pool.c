@@ -43,7 +43,7 @@ static int send_fds(int chan, const void *msg, size_t len, const int *fds, size_
  * says so in the service's log), or it was killed.  Requests go on without
  * the pool meanwhile.  how: its wait status, or -errno of a hand-over that
  * found it gone. */
-static void lost(struct spawner *s, int how)
+void sb_pool_lost(struct spawner *s, int how)
 {
         uint64_t ms = POOL_RETRY_MS;
         for (unsigned i = 0; i < s->pool_failures && ms < POOL_RETRY_MAX_MS; i++)
@@ -98,7 +98,7 @@ static int hand_over(struct spawner *s, struct running *j, const struct sb_job_r
                 /* whatever it got dies with its init */
                 kill(j->pid, SIGKILL);
                 j->state = JOB_LET_GO;
-                lost(s, r);
+                sb_pool_lost(s, r);
                 return r;
         }
         j->state = JOB_RUNNING;
@@ -183,9 +183,4 @@ struct running *sb_pool_take(struct spawner *s, const struct sb_job_request *req
                         return w;
         }
         return NULL;
-}
-
-void sb_pool_lost(struct spawner *s, int wstatus)
-{
-        lost(s, wstatus);
 }

@@ -82,5 +82,6 @@ struct running *sb_pool_take(struct spawner *s, const struct sb_job_request *req
 bool sb_pool_refill_due(const struct spawner *s, uint64_t now);
 /* Start one (the zygote's thread waits meanwhile). */
 void sb_pool_refill(struct spawner *s);
-/* A waiting job was reaped: it died before its request. */
-void sb_pool_lost(struct spawner *s, int wstatus);
+/* A waiting job died before its request: how is its wait status, or the
+ * -errno of a hand-over that found it gone.  Logged once, refill paused. */
+void sb_pool_lost(struct spawner *s, int how);
