@@ -4,6 +4,7 @@
  * and stdin travel as fds it never reads. */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,12 +281,22 @@ static int signals_setup(void)
         return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Zeroed memory of the loop's own, or NULL.  The tables are written at
+ * every job: in the heap they would share a 2 MB huge page with the
+ * interpreter's data, and the zygote's first write after a fork would split
+ * it into 512 entries that every later fork copies (zygote_memory.c). */
+static void *own_pages(size_t bytes)
+{
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+}
+
 static void __attribute__((noreturn)) zygote_main(struct spawner *s, int ctl, pid_t parent)
 {
         zygote_setup(s, parent);
         int sfd = signals_setup();
-        s->jobs = calloc(s->p->slots, sizeof(*s->jobs));
-        s->busy = calloc(s->p->slots, sizeof(*s->busy));
+        s->jobs = own_pages(s->p->slots * sizeof(*s->jobs));
+        s->busy = own_pages(s->p->slots * sizeof(*s->busy));
         s->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         s->refill_below = s->p->slots - s->p->pool;

@@ -16,36 +16,6 @@
 
 static PyObject *runner_module;
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-/* Huge pages for the interpreter's heap, once it is loaded: a job's fork
- * then copies one page-table entry per 2 MB instead of 512, and its exit
- * tears down as few (bench/run: hello at concurrency 2 went from about 550
- * to 750 requests/s).  A job writing to such a page splits it and copies 4 KB,
- * as before.  Best effort: without THP (or MADV_COLLAPSE, Linux 6.1) nothing
- * changes. */
-static void collapse_heap(void)
-{
-        FILE *f = fopen("/proc/self/maps", "re");
-        char line[512];
-        while (f && fgets(line, sizeof(line), f)) {
-                unsigned long a, b;
-                char perms[8], path[256] = "";
-                if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &a, &b, perms, path) < 3)
-                        continue;
-                if (strcmp(perms, "rw-p") != 0 || (path[0] && strcmp(path, "[heap]") != 0))
-                        continue;
-                unsigned long lo = (a + 0x1fffff) & ~0x1fffffUL, hi = b & ~0x1fffffUL;
-                if (hi <= lo)
-                        continue;
-                madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
-                madvise((void *) lo, hi - lo, MADV_COLLAPSE);
-        }
-        if (f)
-                fclose(f);
-}
-
 static int py_fail(struct sb_error *err, const char *what)
 {
         /* the exception text is the useful part of the message */
@@ -76,6 +46,8 @@ static int start_python(const struct sb_plan *p, struct sb_error *err)
          * counted from our size, would hand to every job unseen (an import
          * that starts a thread, matplotlib's font-cache timer, makes one). */
         mallopt(M_ARENA_MAX, 1);
+        /* huge pages for what the imports allocate (zygote_memory.c) */
+        sb_zygote_memory_start();
         clearenv();
         for (size_t i = 0; sb_job_environ[i]; i++)
                 putenv(sb_job_environ[i]);
@@ -210,10 +182,7 @@ int sb_zygote_init(const struct sb_plan *p, struct sb_error *err)
         runner_module = PyImport_ImportModule("_sandrun_runner");
         if (!runner_module)
                 return py_fail(err, "import runner");
-        /* the imports' garbage goes back to the system: a job's fork copies
-         * no page of it, and cannot reuse it unseen (sb_zygote_size) */
-        malloc_trim(0);
-        collapse_heap();
+        sb_zygote_memory_settle();
         return 0;
 }
 
@@ -270,6 +239,7 @@ void sb_zygote_prepare(bool pooled)
          * setting, now.  It takes effect since the single-threaded zygote
          * never made a second arena. */
         mallopt(M_ARENA_MAX, SB_JOB_MALLOC_ARENAS);
+        sb_zygote_memory_job();
         /* what python3 itself sets up, since the sandbox reset every signal */
         signal(SIGPIPE, SIG_IGN);
         signal(SIGXFSZ, SIG_IGN);

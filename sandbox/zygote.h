@@ -18,6 +18,12 @@ int sb_zygote_init(const struct sb_plan *p, struct sb_error *err);
 /* Address space and resident size of the zygote in bytes: a job's memory
  * limit is added to the first; the second is where a job's growth starts. */
 void sb_zygote_size(uint64_t *vsize, uint64_t *rss);
+/* The zygote's memory laid out in huge pages (zygote_memory.c): start
+ * before Python does, settle once the imports are done; a job takes the
+ * defaults back in sb_zygote_prepare. */
+void sb_zygote_memory_start(void);
+void sb_zygote_memory_settle(void);
+void sb_zygote_memory_job(void);
 /* Around the clone of a job: keep the interpreter's locks consistent. */
 void sb_zygote_before_fork(void);
 void sb_zygote_after_fork_parent(void);
