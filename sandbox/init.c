@@ -46,6 +46,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@
 #include "common/clock.h"
 #include "gather.h"
 #include "init_pool.h"
+#include "init_usage.h"
 #include "protocol.h"
 
 /* how often init sums the job's CPU time: a job of N busy processes may
@@ -75,6 +77,8 @@ struct job {
         int caller;                  /* the reply socket while the caller may still speak, else -1 */
         uint32_t forbidden_arch;
         int32_t forbidden_nr;
+        struct sb_pool_spent spent_before;   /* a pooled runner's, before its request */
+        int last_pid;                /* the namespace's ns_last_pid, or -1 */
 };
 
 /* The arguments, whole and sane, or no job at all. */
@@ -87,141 +91,7 @@ static void read_args(struct sb_init_args *a)
         if (n != (ssize_t) sizeof(*a) || a->magic != SB_INIT_ARGS_MAGIC || a->size != sizeof(*a) || a->worker <= 0 ||
             a->ready_fd < 0 || a->listener_fd < 0 || a->events_fd < -1 || a->pool_fd < -1 ||
             (a->pool_fd >= 0) != (a->set_fd >= 0))
-                _exit(2);
-}
-
-/* One call the filter hands us.  Of our own table, it is the kill watch's
- * (step6_seccomp.c): noted, and let go on as it is.  Of another table, it
- * is refused: remember the first and kill everything of the job but init.
- * The kill comes before the answer: a caller that got its answer first
- * could go on and finish the script as if nothing happened. */
-static void hear_filter(int listener, uint32_t *arch, int32_t *nr, bool *self_kill, bool before_request)
-{
-        struct seccomp_notif n;
-        memset(&n, 0, sizeof(n));     /* the kernel insists */
-        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
-                return;                /* the caller died meanwhile */
-#if defined(__x86_64__)
-        /* x32 calls come with x86_64's arch and the x32 bit in their number */
-        if (n.data.arch == AUDIT_ARCH_X86_64 && !(n.data.nr & 0x40000000)) {
-                /* before the request, the runner lowering its CPU limit is
-                 * our own code (job_first.c, take_request): no user code has
-                 * run, so nothing it does later is explained by it */
-                if (!before_request)
-                        *self_kill = true;
-                struct seccomp_notif_resp go = { .id = n.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
-                (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &go);
-                return;
-        }
-#endif
-        if (*arch == 0) {
-                *arch = n.data.arch;
-                *nr = n.data.nr;
-        }
-        kill(-1, SIGKILL);
-        struct seccomp_notif_resp resp = { .id = n.id, .error = -ENOSYS };
-        (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-}
-
-/* The oom_kill count of memory.events ("oom_kill N" among other lines). */
-static uint64_t oom_kills(int fd)
-{
-        char buf[512];
-        if (fd < 0)
-                return 0;
-        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-        if (n <= 0)
-                return 0;
-        buf[n] = 0;
-        const char *s = strstr(buf, "oom_kill ");
-        return s ? strtoull(s + 9, NULL, 10) : 0;
-}
-
-/* CPU time of the whole job, user and system, in microseconds: what init
- * reaped (the runner, with what it reaped, and orphans) and, with
- * live_too, what every process still here has used and reaped.  RLIMIT_CPU bounds each process;
- * this bounds their sum, which is what the request's CPU limit means.
- * /proc is the job's own: it shows the job's processes and nothing else. */
-static struct sb_pool_spent spent_before;   /* a pooled runner's, before its request */
-
-static void job_cpu(bool live_too, uint64_t *user_us, uint64_t *sys_us)
-{
-        static long tick_us;
-        if (!tick_us) {
-                long hz = sysconf(_SC_CLK_TCK);
-                tick_us = hz > 0 ? 1000000 / hz : 10000;
-        }
-        struct rusage ru;
-        getrusage(RUSAGE_CHILDREN, &ru);
-        uint64_t u = (uint64_t) ru.ru_utime.tv_sec * 1000000 + (uint64_t) ru.ru_utime.tv_usec;
-        uint64_t k = (uint64_t) ru.ru_stime.tv_sec * 1000000 + (uint64_t) ru.ru_stime.tv_usec;
-        DIR *d = live_too ? opendir("/proc") : NULL;
-        for (struct dirent *e; d && (e = readdir(d));) {
-                if (e->d_name[0] < '1' || e->d_name[0] > '9' || strcmp(e->d_name, "1") == 0)
-                        continue;
-                char path[64], buf[1024];
-                snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
-                int fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                ssize_t n = read(fd, buf, sizeof(buf) - 1);
-                close(fd);
-                if (n <= 0)
-                        continue;
-                buf[n] = 0;
-                /* after the command's closing parenthesis: state, then fields
-                 * 4..; utime, stime, cutime, cstime are fields 14..17 */
-                char *p = strrchr(buf, ')');
-                unsigned long long f[15] = { 0 };
-                if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
-                                 &f[11], &f[12], &f[13], &f[14]) != 4)
-                        continue;
-                u += (f[11] + f[13]) * (uint64_t) tick_us;
-                k += (f[12] + f[14]) * (uint64_t) tick_us;
-        }
-        if (d)
-                closedir(d);
-        /* a pooled runner's wait and rehearsal are not the job's */
-        *user_us = u > spent_before.user_us ? u - spent_before.user_us : 0;
-        *sys_us = k > spent_before.sys_us ? k - spent_before.sys_us : 0;
-}
-
-/* Reap until no process of the job is left (they are all ours: pid 1 gets
- * every orphan), at most a second: a process stuck in the kernel must not
- * hold the answer. */
-static void reap_all(int sfd)
-{
-        uint64_t until = sb_now_ns() + 1000000000ull;
-        for (;;) {
-                pid_t pid = waitpid(-1, NULL, __WALL | WNOHANG);
-                if (pid < 0 && errno == ECHILD)
-                        return;
-                if (pid > 0)
-                        continue;
-                uint64_t now = sb_now_ns();
-                if (now >= until)
-                        return;
-                /* until the next SIGCHLD */
-                struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-                if (poll(&pfd, 1, (int) ((until - now) / 1000000) + 1) > 0) {
-                        struct signalfd_siginfo si;
-                        while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
-                                ;
-                }
-        }
-}
-
-/* Is any process of the job left besides init?  (The job's /proc shows its
- * own processes only.) */
-static bool others_alive(void)
-{
-        DIR *d = opendir("/proc");
-        bool found = false;
-        for (struct dirent *e; d && !found && (e = readdir(d));)
-                found = e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1") != 0;
-        if (d)
-                closedir(d);
-        return found;
+                sb_init_leave(2);
 }
 
 /* A SIGKILL death nothing inside explains: not the deadline or the job's CPU
@@ -235,7 +105,34 @@ static bool killed_from_outside(const struct job *j, int st, const struct rusage
                           (uint64_t) ru->ru_stime.tv_sec * 1000000 + (uint64_t) ru->ru_stime.tv_usec;
         return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && j->a.events_fd >= 0 && !j->self_kill &&
                !j->timed_out && !j->output_stopped && !j->client_stopped && !j->forbidden_arch && !oom &&
-               cpu_us + 200000 < j->cpu_limit_us && !others_alive();
+               cpu_us + 200000 < j->cpu_limit_us && !sb_init_others_alive();
+}
+
+/* The report, with the files of output/ (gather.h) now that nothing of the
+ * job is left to change them, and init's end.  The report's wall time is
+ * the script's; the caller waits for both. */
+static void __attribute__((noreturn)) report(const struct job *j, struct sb_job_reply *r)
+{
+        r->magic = SB_PROTO_MAGIC;
+        r->kind = SB_REPLY_WORKER_EXIT;
+        r->timed_out = j->timed_out;
+        r->base_rss_kb = j->a.base_rss_kb;
+        /* from the job's first instruction, confinement included */
+        r->wall_us = (sb_now_ns() - j->a.start_ns) / 1000;
+        r->forbidden_arch = j->forbidden_arch;
+        r->forbidden_nr = j->forbidden_nr;
+        r->output_stopped = j->output_stopped;
+        r->client_stopped = j->client_stopped;
+        r->pooled = j->a.pool_fd >= 0;
+        struct sb_gather_limits lim = { .max_files = j->a.max_files_out, .max_bytes = j->a.max_files_out_bytes };
+        struct sb_gather_stats gs;
+        /* /tmp is the job's own tmpfs, mounted on a read-only root: no
+         * script can put anything else there */
+        int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        (void) sb_gather_output(tmp, "output", SB_FD_FILES_OUT, &lim, &gs);
+        close(SB_FD_FILES_OUT);
+        (void) !send(SB_FD_REPLY, r, sizeof(*r), MSG_NOSIGNAL | MSG_DONTWAIT);
+        sb_init_leave(0);
 }
 
 /* The runner ended.  Nothing of the job outlives its answer: what the
@@ -244,41 +141,85 @@ static bool killed_from_outside(const struct job *j, int st, const struct rusage
 static void __attribute__((noreturn)) worker_ended(const struct job *j, int st, const struct rusage *ru)
 {
         /* judged before anything else dies */
-        bool oom = oom_kills(j->a.events_fd) > j->oom_before;
+        bool oom = sb_init_oom_kills(j->a.events_fd) > j->oom_before;
         bool outside = killed_from_outside(j, st, ru, oom);
         kill(-1, SIGKILL);
-        reap_all(j->sfd);
-        uint64_t user_us, sys_us;
-        job_cpu(false, &user_us, &sys_us);
+        sb_init_reap_all(j->sfd);
+        struct sb_job_reply r = { .wstatus = st, .maxrss_kb = (uint64_t) ru->ru_maxrss, .oom_killed = oom,
+                                  .killed_outside = outside };
+        sb_init_job_cpu(false, &j->spent_before, &r.utime_us, &r.stime_us);
+        report(j, &r);
+}
+
+static void let_go_on(int listener, uint64_t id)
+{
+        struct seccomp_notif_resp go = { .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+        (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &go);
+}
+
+/* The runner's exit_group(0) (the end watch, step6_seccomp.c): how every
+ * job that ends well ends, once the runner has written its output and
+ * closed its pipes.  When nothing but init and the runner ever ran in the
+ * job, the runner, held in that call, is the one process that could still
+ * do anything, and it is ending: the report goes now, with the kernel's
+ * figures as they stand, and the runner's teardown (its copy of the
+ * interpreter's page tables: milliseconds of the kernel's time) follows
+ * the answer instead of preceding it.  Once let go on, the call cannot
+ * return: no code of the job runs after the report.  Otherwise this
+ * returns and the end is judged as any other, when init reaps the runner. */
+static void runner_exiting(const struct job *j, const struct seccomp_notif *n)
+{
+        uint64_t cpu_us, maxrss_kb;
+        if ((pid_t) n->pid != (pid_t) j->a.worker || j->timed_out || j->output_stopped || j->client_stopped ||
+            !sb_init_runner_alone(j->last_pid, (pid_t) n->pid) ||
+            !sb_init_runner_usage((pid_t) n->pid, &cpu_us, &maxrss_kb) ||
+            /* still held in the call: the figures were the runner's */
+            ioctl(j->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) < 0)
+                return;
+        let_go_on(j->listener, n->id);
+        uint64_t before = j->spent_before.user_us + j->spent_before.sys_us;
         struct sb_job_reply r = {
-                .magic = SB_PROTO_MAGIC, .kind = SB_REPLY_WORKER_EXIT, .wstatus = st,
-                .timed_out = j->timed_out,
-                .utime_us = user_us,
-                .stime_us = sys_us,
-                .maxrss_kb = (uint64_t) ru->ru_maxrss,
-                .base_rss_kb = j->a.base_rss_kb,
-                /* from the job's first instruction, confinement included */
-                .wall_us = (sb_now_ns() - j->a.start_ns) / 1000,
-                .forbidden_arch = j->forbidden_arch,
-                .forbidden_nr = j->forbidden_nr,
-                .oom_killed = oom,
-                .output_stopped = j->output_stopped,
-                .client_stopped = j->client_stopped,
-                .killed_outside = outside,
-                .pooled = j->a.pool_fd >= 0,
+                .wstatus = W_EXITCODE((int) (n->data.args[0] & 0xff), 0),
+                /* the CPU clock has no user/system split: only the sum is
+                 * reported */
+                .utime_us = cpu_us > before ? cpu_us - before : 0,
+                .maxrss_kb = maxrss_kb,
+                .oom_killed = sb_init_oom_kills(j->a.events_fd) > j->oom_before,
         };
-        /* Now that nothing of the job is left to change them, the files of
-         * output/ (gather.h); the report's wall time is the script's, the
-         * caller waits for both. */
-        struct sb_gather_limits lim = { .max_files = j->a.max_files_out, .max_bytes = j->a.max_files_out_bytes };
-        struct sb_gather_stats gs;
-        /* /tmp is the job's own tmpfs, mounted on a read-only root: no
-         * script can put anything else there */
-        int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        (void) sb_gather_output(tmp, "output", SB_FD_FILES_OUT, &lim, &gs);
-        close(SB_FD_FILES_OUT);
-        (void) !send(SB_FD_REPLY, &r, sizeof(r), MSG_NOSIGNAL | MSG_DONTWAIT);
-        _exit(0);
+        report(j, &r);
+}
+
+/* One call the filter hands us.  Of our own table, it is the kill watch's
+ * or the end watch's (step6_seccomp.c): noted, and let go on as it is.  Of
+ * another table, it is refused: remember the first and kill everything of
+ * the job but init.  The kill comes before the answer: a caller that got
+ * its answer first could go on and finish the script as if nothing
+ * happened.  Before the request nothing of the script has run: the
+ * runner's own calls are not the script's. */
+static void hear_filter(struct job *j, bool before_request)
+{
+        struct seccomp_notif n;
+        memset(&n, 0, sizeof(n));     /* the kernel insists */
+        if (ioctl(j->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
+                return;                /* the caller died meanwhile */
+#if defined(__x86_64__)
+        /* x32 calls come with x86_64's arch and the x32 bit in their number */
+        if (n.data.arch == AUDIT_ARCH_X86_64 && !(n.data.nr & 0x40000000)) {
+                if (n.data.nr == __NR_exit_group && !before_request)
+                        runner_exiting(j, &n);
+                else if (n.data.nr != __NR_exit_group && !before_request)
+                        j->self_kill = true;
+                let_go_on(j->listener, n.id);
+                return;
+        }
+#endif
+        if (j->forbidden_arch == 0) {
+                j->forbidden_arch = n.data.arch;
+                j->forbidden_nr = n.data.nr;
+        }
+        kill(-1, SIGKILL);
+        struct seccomp_notif_resp resp = { .id = n.id, .error = -ENOSYS };
+        (void) ioctl(j->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
 /* The job's wall clock and its CPU limit; how long poll may wait, in ms. */
@@ -292,7 +233,7 @@ static int limits(struct job *j)
         }
         if (!j->timed_out && now >= j->next_cpu_check) {
                 uint64_t user_us, sys_us;
-                job_cpu(true, &user_us, &sys_us);
+                sb_init_job_cpu(true, &j->spent_before, &user_us, &sys_us);
                 if (user_us + sys_us > j->cpu_limit_us) {
                         /* the CPU limit is the job's, not each process's */
                         kill(-1, SIGKILL);
@@ -344,7 +285,7 @@ static void wait_events(struct job *j, int ms)
                         ;
         }
         if (pfd[1].revents & POLLIN)
-                hear_filter(j->listener, &j->forbidden_arch, &j->forbidden_nr, &j->self_kill, false);
+                hear_filter(j, false);
         else if (pfd[1].revents)
                 /* no process of the job left with the filter: nothing more to hear */
                 j->listener = -1;
@@ -369,19 +310,16 @@ static void wait_for_request(struct job *j)
                 if (poll(pfd, 3, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
-                        _exit(1);
+                        sb_init_leave(1);
                 }
                 if (pfd[2].revents & POLLIN) {
-                        uint32_t arch = 0;
-                        int32_t nr = 0;
-                        bool ignored = false;
-                        hear_filter(j->listener, &arch, &nr, &ignored, true);
-                        if (arch)
-                                _exit(1);      /* not ours: nothing else runs yet */
+                        hear_filter(j, true);
+                        if (j->forbidden_arch)
+                                sb_init_leave(1);      /* not ours: nothing else runs yet */
                 }
                 if (pfd[0].revents) {
                         if (!sb_init_take_request(&j->a))
-                                _exit(0);
+                                sb_init_leave(0);
                         have_request = true;
                 }
                 if (pfd[1].revents) {
@@ -392,9 +330,9 @@ static void wait_for_request(struct job *j)
                         /* the runner died: with its request, its end is the job's
                          * report (the main loop's); without, there is no job */
                         if (n != (ssize_t) sizeof(spent) && !have_request)
-                                _exit(1);
+                                sb_init_leave(1);
                         if (n == (ssize_t) sizeof(spent))
-                                spent_before = spent;
+                                j->spent_before = spent;
                         runner_set = true;
                         close(j->a.set_fd);
                 }
@@ -411,7 +349,7 @@ int main(void)
                 wait_for_request(&j);
         j.caller = SB_FD_REPLY;
         /* the slot's cgroup counts from earlier jobs too */
-        j.oom_before = oom_kills(j.a.events_fd);
+        j.oom_before = sb_init_oom_kills(j.a.events_fd);
         /* the runner starts the user's code once this closes */
         close(j.a.ready_fd);
 
@@ -419,13 +357,15 @@ int main(void)
         for (int fd = 0; fd < SB_N_JOB_FDS; fd++)
                 if (fd != SB_FD_REPLY && fd != SB_FD_FILES_OUT)
                         close(fd);
+        /* the job's pid namespace's last pid (sb_init_runner_alone) */
+        j.last_pid = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
         sigset_t chld;
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         sigprocmask(SIG_BLOCK, &chld, NULL);
         j.sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
         if (j.sfd < 0)
-                _exit(1);
+                sb_init_leave(1);
 
         j.deadline = sb_now_ns() + (uint64_t) j.a.wall_ms * 1000000ull;
         /* the CPU limit is the timeout rounded up to seconds, as RLIMIT_CPU's */
@@ -439,7 +379,7 @@ int main(void)
                         if (pid == (pid_t) j.a.worker)
                                 worker_ended(&j, st, &ru);
                 if (pid < 0 && errno == ECHILD)
-                        _exit(1);
+                        sb_init_leave(1);
                 wait_events(&j, limits(&j));
         }
 }

@@ -197,6 +197,19 @@ static int kill_watch(scmp_filter_ctx ctx, struct sb_error *err)
         return 0;
 }
 
+/* The end watch.  The runner's exit_group(0) is how a job that ends well
+ * ends: init hears of it and, when the runner was alone in its job,
+ * reports before the runner's teardown instead of after it (init.c,
+ * runner_exiting).  Only the code 0 (its low byte: what the kernel keeps):
+ * the job's first process, which holds the listener until it becomes init,
+ * fails with other codes, and init itself ends with the thread's own exit,
+ * so neither ever waits on itself. */
+static int end_watch(scmp_filter_ctx ctx, struct sb_error *err)
+{
+        struct scmp_arg_cmp zero = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffUL, 0);
+        return rule(ctx, SCMP_ACT_NOTIFY, "exit_group", 1, &zero, err);
+}
+
 /* Export once; the child loads these instructions without libseccomp. */
 static int export_program(scmp_filter_ctx ctx, struct sb_plan *p, struct sb_error *err)
 {
@@ -240,7 +253,8 @@ int sb_seccomp_compile(struct sb_plan *p, struct sb_error *err)
         for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                 if ((r = rule(ctx, eperm, denied[i], 0, NULL, err)) < 0)
                         goto out;
-        if ((r = argument_rules(ctx, eperm, err)) < 0 || (r = kill_watch(ctx, err)) < 0)
+        if ((r = argument_rules(ctx, eperm, err)) < 0 || (r = kill_watch(ctx, err)) < 0 ||
+            (r = end_watch(ctx, err)) < 0)
                 goto out;
         r = export_program(ctx, p, err);
 out:

@@ -200,3 +200,23 @@ def test_child_returning_from_main_too(stack, unharmed):
         assert b["result"] == {"who": "parent"}, b
     else:
         failed(r, "error")
+
+
+def test_raw_exit_group_while_a_thread_writes(stack, unharmed):
+    """init's end watch (init.c, runner_exiting) answers a job at its
+    runner's exit_group(0) only when nothing else ever ran in it: here a
+    thread still writes to stdout and to output/ when the runner makes that
+    call itself, pipes open, so the answer waits for the whole runner."""
+    r = stack.run(CAT, "exit_group_writing", timeout=10)
+    b = body_of(r)
+    m = re.search(r"pidns=(pid:\[\d+\])", b.get("stderr", ""))
+    assert m, b
+    assert "still here" not in json.dumps(b.get("result")), b
+    assert b.get("stdout", "").startswith("thread 1\n"), b.get("stdout", "")[:200]
+    assert_job_gone(m.group(1))
+
+
+def test_children_ending_with_exit_group(stack, unharmed):
+    ev = evidence(stack.run(CAT, "exit_group_children", timeout=10))
+    assert ev["children"] == 41 and ev["last status"] == 0, ev
+    assert_job_gone(ev["pidns"])

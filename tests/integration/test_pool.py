@@ -11,6 +11,8 @@ and off)."""
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -229,6 +231,71 @@ def test_a_waiting_job_killed_is_replaced(pool_stack):
     jobs = waiting(st, SLOTS, timeout=15)
     assert sum(j["state"] == "waiting" for j in jobs.values()) == SLOTS, jobs
     assert victim not in jobs
+
+
+# A tracer of its own: it holds what it seized at the start of their exit
+# (ptrace's exit stop, before the kernel frees their memory) and lets them
+# go by exiting itself, which detaches it from all of them whatever state
+# they are in.
+HOLDER = r"""
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+PTRACE_SEIZE, PTRACE_O_TRACEEXIT = 0x4206, 0x40
+held = [p for p in map(int, sys.argv[1:])
+        if libc.ptrace(PTRACE_SEIZE, p, None, PTRACE_O_TRACEEXIT) == 0]
+print(" ".join(map(str, held)), flush=True)
+sys.stdin.read()
+"""
+
+
+def state(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(line.split()[1] for line in f if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def waits_in_pool(pid):
+    """Is this runner still waiting, with the pool's /dev/null for stdin?"""
+    try:
+        return os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
+    except OSError:
+        return False
+
+
+def test_the_answer_does_not_wait_for_the_runners_teardown(pool_stack):
+    """A job that ends well is answered at its runner's exit_group(0), not
+    once the kernel has torn its copy of the interpreter down (init.c,
+    runner_exiting).  Every waiting runner is held at the start of its exit
+    (ptrace's exit stop, before the kernel frees its memory), where only a
+    SIGKILL lets it go: init's at the deadline, or the namespace's end once
+    init has reported.  An init that waited for the runner's end would
+    answer a timeout; this one answers the script's result."""
+    st = pool_stack
+    jobs = waiting(st, SLOTS)
+    runners = [str(j["runner"]) for j in jobs.values() if j["state"] == "waiting" and j["runner"]]
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, *runners], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        held = [int(p) for p in holder.stdout.readline().split()]
+        assert held, "could not seize a waiting runner"
+        r = st.execute("import sys\nprint('out')\nprint('err', file=sys.stderr)\n"
+                       "def main():\n    return 42\n", http_timeout=20, timeout=3)
+        assert r.status == 200 and r.json["result"] == 42, r
+        assert (r.json["stdout"], r.json["stderr"]) == ("out\n", "err\n"), r
+        assert 0 < r.json["cpu_ms"] <= r.json["duration_ms"] + 1.0, r.json
+        assert r.json["max_rss_kb"] > 0, r.json
+        # the request went to one of them (the others still have the
+        # pool's placeholder for stdin)
+        assert any(not waits_in_pool(p) for p in held), [(p, state(p)) for p in held]
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+    # let go, it ends, and its sandbox slot serves again
+    waiting(st, SLOTS, timeout=15)
+    r = st.execute("def main():\n    return 'next'\n")
+    assert r.status == 200 and r.json["result"] == "next", r
 
 
 def test_more_requests_than_the_pool_holds(pool_stack):
