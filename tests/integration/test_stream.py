@@ -131,6 +131,9 @@ def test_a_slow_reader_changes_nothing_of_the_job(stack):
     c.request("POST", "/execute", json.dumps({"script": script, "timeout": 60}).encode(),
               {"X-API-Key": stack.key, "Content-Type": "application/json", "Accept": NDJSON})
     time.sleep(3)          # reads nothing, not even the headers
+    # then reads at loopback speed: the window stays small (its scale was
+    # set at connect) but no longer 4 KB, which made the read take a minute
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     r = c.getresponse()
     data = r.read()
     c.close()
