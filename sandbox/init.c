@@ -9,8 +9,12 @@
  * when the runner ends, kills and reaps every process left, then reports
  * how the runner ended and what the job used on the job's reply socket, and
  * exits.  The answer waits for that report, so nothing of the job outlives
- * it and no figure in it is the script's own word.  The spawner keeps a
- * later deadline of its own in case init is stopped.
+ * it and no figure in it is the script's own word.  A runner alone in its
+ * job that ends with exit_group(0) is reported at that call, held by the
+ * filter, before the kernel tears it down (runner_exiting).  init itself
+ * ends with the thread's exit, never exit_group, which the filter would hand
+ * to init.  The spawner keeps a later deadline of its own in case init is
+ * stopped.
  *
  * It runs already confined: the job's uid, no capabilities, rlimits and the
  * seccomp filter.  Usage: sandrun-init, with fd 5 the reply socket and its
