@@ -96,7 +96,7 @@ static int hand_over(struct spawner *s, struct running *j, const struct sb_job_r
         s->waiting--;
         if (r < 0) {
                 /* whatever it got dies with its init */
-                kill(j->pid, SIGKILL);
+                sb_spawner_kill_job(s, j);
                 j->state = JOB_LET_GO;
                 sb_pool_lost(s, r);
                 return r;

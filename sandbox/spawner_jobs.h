@@ -67,6 +67,9 @@ struct spawner {
 int sb_spawner_free_slot(const struct spawner *s);
 /* Note a new job on a sandbox slot it now holds. */
 struct running *sb_spawner_add_job(struct spawner *s, pid_t pid, unsigned slot, enum job_state state);
+/* SIGKILL to a job's init (its death takes the job with it), as the job's
+ * uid where our own kill is refused. */
+void sb_spawner_kill_job(const struct spawner *s, const struct running *j);
 /* The job's first process, cloned, on sandbox slot req->slot; its pid, or
  * a negative errno.  fds: SB_N_JOB_FDS, or SB_N_POOL_FDS when pooled. */
 pid_t sb_spawner_clone_first(struct spawner *s, const struct sb_job_request *req, const int *fds, bool pooled);

@@ -10,12 +10,14 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
 
 from conftest import FCGI, app_args, setting_default, wait_for
 import fcgi_client
+from hostprocs import process_table
 from stack import SRC_DIR
 
 SYSTEMD = os.path.join(SRC_DIR, "systemd")
@@ -118,6 +120,54 @@ def test_capability_bounding_set_is_enough():
         r = fcgi_client.request(sock, "POST", "/execute",
                                 body=b'{"script": "def main():\\n    while True: pass\\n", "timeout": 1}')
         assert r.json["status"] == "timeout", r
+        # The spawner's own deadline, behind init's: with init stopped from
+        # the host, only the spawner can end the job, and it may not signal
+        # another uid's process without CAP_KILL (not in the set): it kills
+        # as the job's uid.  Without that, the job stayed stopped and its
+        # caller answered 500 ten seconds later.
+        answer = {}
+        t = threading.Thread(target=lambda: answer.update(r=fcgi_client.request(
+            sock, "POST", "/execute", timeout=60,
+            body=b'{"script": "import time\\ndef main():\\n    time.sleep(30)\\n", "timeout": 2}')))
+        t.start()
+        init = None
+        def running_init():
+            nonlocal init
+            init = request_init()
+            return init is not None
+        assert wait_for(running_init, 10), "no running job's init"
+        os.kill(init, signal.SIGSTOP)
+        t.join(40)
+        assert answer["r"].json["status"] == "timeout", answer["r"]
+        assert wait_for(lambda: gone(init), 10), f"the stopped init {init} is still there"
+
+
+def request_init():
+    """The host pid of the init of the job that runs a request: named
+    sandrun-init (a waiting one is sandrun-pool), with a runner whose stdin
+    is the request's memfd."""
+    table = process_table()
+    for pid, proc in table.items():
+        if proc.comm != "sandrun-init":
+            continue
+        for child, cp in table.items():
+            if cp.ppid != pid:
+                continue
+            try:
+                if os.readlink(f"/proc/{child}/fd/0").startswith("/memfd:"):
+                    return pid
+            except OSError:
+                pass
+    return None
+
+
+def gone(pid):
+    """Ended: no such process, or only its zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
 
 
 def _serve_one(sock):
