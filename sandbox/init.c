@@ -121,7 +121,8 @@ static void __attribute__((noreturn)) report(const struct job *j, struct sb_job_
         r->kind = SB_REPLY_WORKER_EXIT;
         r->timed_out = j->timed_out;
         r->base_rss_kb = j->a.base_rss_kb;
-        /* from the job's first instruction, confinement included */
+        /* from the job's start: its first instruction (confinement
+         * included), or its hand-over from the pool */
         r->wall_us = (sb_now_ns() - j->a.start_ns) / 1000;
         r->forbidden_arch = j->forbidden_arch;
         r->forbidden_nr = j->forbidden_nr;

@@ -25,6 +25,7 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("SANDRUN_BUILD_DIR", SRC)
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 import fcgi_client  # noqa: E402
+from hostprocs import holds_a_request  # noqa: E402
 from hostile_scripts import script  # noqa: E402
 from thread_scripts import numpy_pool, threads_alive  # noqa: E402
 
@@ -131,11 +132,6 @@ def job_dirs(delegated=DELEGATED):
     return [f"{delegated}/{d}" for d in sorted(names, key=lambda d: int(d[4:]))]
 
 
-def holds_a_request(pid):
-    try:
-        return os.readlink(f"/proc/{pid}/fd/0").startswith("/memfd:")
-    except OSError:
-        return False
 
 
 def test_job_runs_in_its_slot_cgroup(service):

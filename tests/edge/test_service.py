@@ -17,7 +17,7 @@ import pytest
 
 from conftest import FCGI, app_args, setting_default, wait_for
 import fcgi_client
-from hostprocs import process_table
+from hostprocs import holds_a_request, process_table
 from stack import SRC_DIR
 
 SYSTEMD = os.path.join(SRC_DIR, "systemd")
@@ -153,11 +153,8 @@ def request_init():
         for child, cp in table.items():
             if cp.ppid != pid:
                 continue
-            try:
-                if os.readlink(f"/proc/{child}/fd/0").startswith("/memfd:"):
-                    return pid
-            except OSError:
-                pass
+            if holds_a_request(child):
+                return pid
     return None
 
 

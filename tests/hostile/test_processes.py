@@ -206,7 +206,10 @@ def test_raw_exit_group_while_a_thread_writes(stack, unharmed):
     """init's end watch (init.c, runner_exiting) answers a job at its
     runner's exit_group(0) only when nothing else ever ran in it: here a
     thread still writes to stdout and to output/ when the runner makes that
-    call itself, pipes open, so the answer waits for the whole runner."""
+    call itself, pipes open.  The answer must be whole and nothing of the
+    job left.  (What decides the early answer, the namespace's last pid, is
+    checked in tests/unit/test-init-usage.c; from outside, a wrong decision
+    here would only race the gathering of output/.)"""
     r = stack.run(CAT, "exit_group_writing", timeout=10)
     b = body_of(r)
     m = re.search(r"pidns=(pid:\[\d+\])", b.get("stderr", ""))

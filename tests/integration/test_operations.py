@@ -11,7 +11,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from hostprocs import children, job_processes, wait_until_empty
+from hostprocs import children, holds_a_request, job_processes, wait_until_empty
 from stack import JOB_UID_BASE, own_stack
 
 HELLO = "def main():\n    return 42\n"
@@ -197,15 +197,6 @@ def test_front_death_answers_503_from_nginx_and_leaves_no_job(ownstack):
     assert not left, left
 
 
-def holds_a_request(runner):
-    """Is this runner the request's?  Its stdin is the request's memfd; a
-    job of the pool still has /dev/null there (and for a moment after its
-    init's exec, before it names itself sandrun-pool, a pooled init is
-    called sandrun-init too)."""
-    try:
-        return os.readlink(f"/proc/{runner}/fd/0").startswith("/memfd:")
-    except OSError:
-        return False
 
 
 def kill_job_process(st, which):

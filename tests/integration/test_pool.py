@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from hostprocs import POOL_COMM, process_table
+from hostprocs import POOL_COMM, process_table, runner_stdin
 from sandrun_client import metric
 from stack import JOB_UID_BASE, own_stack
 
@@ -55,10 +55,9 @@ def jobs_of(st):
         # the request's job is the one whose runner holds the request's stdin
         # (a memfd); a waiting one has /dev/null there (and is named
         # sandrun-pool, but for a moment after its init's exec)
-        try:
-            stdin = os.readlink(f"/proc/{runners[0]}/fd/0") if runners else ""
-        except OSError:
-            continue
+        stdin = runner_stdin(runners[0]) if runners else ""
+        if stdin is None:
+            continue   # it ended meanwhile
         facts = {"state": "running" if stdin.startswith("/memfd:") else "waiting", "uid": proc.uid,
                  "runner": runners[0] if runners else None, "comm": proc.comm}
         try:
@@ -248,20 +247,8 @@ sys.stdin.read()
 """
 
 
-def state(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return next(line.split()[1] for line in f if line.startswith("State:"))
-    except (OSError, StopIteration):
-        return None
 
 
-def waits_in_pool(pid):
-    """Is this runner still waiting, with the pool's /dev/null for stdin?"""
-    try:
-        return os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
-    except OSError:
-        return False
 
 
 def test_the_answer_does_not_wait_for_the_runners_teardown(pool_stack):
@@ -288,7 +275,7 @@ def test_the_answer_does_not_wait_for_the_runners_teardown(pool_stack):
         assert r.json["max_rss_kb"] > 0, r.json
         # the request went to one of them (the others still have the
         # pool's placeholder for stdin)
-        assert any(not waits_in_pool(p) for p in held), [(p, state(p)) for p in held]
+        assert any(runner_stdin(p) != "/dev/null" for p in held), [(p, runner_stdin(p)) for p in held]
     finally:
         holder.stdin.close()
         holder.wait(10)

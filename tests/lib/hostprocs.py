@@ -53,6 +53,23 @@ def cmdline(pid):
 POOL_COMM = "sandrun-pool"
 
 
+def runner_stdin(pid):
+    """Where a job's runner has its stdin: the request's memfd
+    ("/memfd:..."), or "/dev/null" while it waits in the pool; None once it
+    is gone."""
+    try:
+        return os.readlink(f"/proc/{pid}/fd/0")
+    except OSError:
+        return None
+
+
+def holds_a_request(runner):
+    """Is this runner the request's?  A job of the pool still has /dev/null
+    for stdin (and for a moment after its init's exec, before it names
+    itself sandrun-pool, a pooled init is called sandrun-init too)."""
+    return (runner_stdin(runner) or "").startswith("/memfd:")
+
+
 def job_processes(uid_min, uid_max, own_app_pid=None, pool=True):
     """{pid: (uid, cmdline)} of host processes running as a job uid
     (uid_min..uid_max), except the live jobs of another sandrun-fcgi on the
