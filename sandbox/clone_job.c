@@ -127,8 +127,9 @@ pid_t sb_clone_job(int (*fn)(void *), void *arg, bool new_net, int cgroup_fd, bo
 {
         /* the cgroup namespace comes later: its root is the cgroup the job
          * is in when it is made (sb_job_cgroup_join) */
-        const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-                          (new_net ? CLONE_NEWNET : 0);
+        /* the mount and IPC namespaces are the slot's (sb_slot_ns_join): a
+         * copy of the spawner's mount tree would only be thrown away */
+        const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWUTS | (new_net ? CLONE_NEWNET : 0);
         first.fn = fn;
         first.arg = arg;
         asan_to_job_stack(job_stack, sizeof(job_stack));

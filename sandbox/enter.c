@@ -40,10 +40,11 @@ int sandbox_enter(const struct sb_plan *p, const struct sb_slot_fds *slot, const
         uid_t uid = p->uid_base + lim->slot;
 
         if ((r = sb_netns_join(slot, err)) < 0 ||                       /* 1: the slot's net namespace */
+            (r = sb_slot_ns_join(slot, err)) < 0 ||                     /* 1: its IPC namespace and root */
             (r = sb_signals_reset(err)) < 0 ||                          /* 1: no signal blocked or ignored */
             (r = sb_job_cgroup_join(p, slot, lim, err)) < 0 ||          /* 1: cgroup, cgroup namespace */
             (r = sb_fds_install(job_fds, n_job_fds, err)) < 0 ||        /* 2: the job's fds alone */
-            (r = sb_mounts_enter(p, uid, err)) < 0 ||                   /* 3: the new root */
+            (r = sb_mounts_enter(p, err)) < 0 ||                        /* 3: the job's /proc and /tmp */
             (r = sb_identity_drop(uid, p->gid, err)) < 0 ||             /* 4: uid, gid, no capabilities */
             (r = sb_die_with_spawner(err)) < 0 ||                       /* 4: never an orphan */
             (r = sb_limits_apply(p, lim, err)) < 0)                     /* 5: rlimits */

@@ -1,12 +1,14 @@
 /* Confine the calling process, which must be the first process of fresh
- * pid, mount, ipc and uts namespaces (see clone_job.c).  The steps run in
+ * pid and uts namespaces (see clone_job.c).  The steps run in
  * this order, one file each, and enter.c lists them one a line:
  *   step1_namespaces.c  the slot's net namespace (or the fresh one of the
- *                       clone), a clean signal state, the slot's cgroup where
- *                       there is one, and the cgroup namespace
+ *                       clone), its IPC namespace (emptied), a private copy
+ *                       of its root's mount namespace, a clean signal state,
+ *                       the slot's cgroup where there is one, and the cgroup
+ *                       namespace
  *   step2_fds.c         only the job's fds survive, on fixed numbers
- *   step3_mounts.c      fresh read-only root, /dev, /proc (and through it the IPC
- *                       namespace's limits), private /tmp, pivot_root
+ *   step3_mounts.c      the job's /proc, masked and read-only, and its private
+ *                       /tmp, on the slot's read-only root
  *   step4_identity.c    hostname, unprivileged uid/gid, no groups, no capabilities,
  *                       no_new_privs; then death with the spawner
  *   step5_limits.c      rlimits
@@ -30,13 +32,16 @@ int sandbox_enter(const struct sb_plan *p, const struct sb_slot_fds *slot, const
 /* step1_namespaces.c */
 int sb_netns_create(struct sb_error *err);
 int sb_netns_join(const struct sb_slot_fds *slot, struct sb_error *err);
+int sb_slot_ns_join(const struct sb_slot_fds *slot, struct sb_error *err);
 int sb_signals_reset(struct sb_error *err);
 int sb_job_cgroup_join(const struct sb_plan *p, const struct sb_slot_fds *slot, const struct sb_job_limits *lim,
                        struct sb_error *err);
 /* step2_fds.c */
 int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err);
 /* step3_mounts.c */
-int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err);
+int sb_mounts_enter(const struct sb_plan *p, struct sb_error *err);
+/* the slot's root, built once in the slot's mount namespace (slot_ns.c) */
+int sb_root_template_build(const struct sb_plan *p, uid_t uid, struct sb_error *err);
 /* step4_identity.c */
 int sb_identity_drop(uid_t uid, gid_t gid, struct sb_error *err);
 int sb_die_with_spawner(struct sb_error *err);

@@ -4,8 +4,8 @@
  * page it shares with the supervisor) and its address-space layout, which
  * is what an attacker of the service's own request parsing would want to
  * know.  What the zygote needs crosses the exec in a memfd: the plan (one
- * block: it holds no pointer), then the slots' fd numbers (net namespaces,
- * cgroup directories and events), all of which stay open (not
+ * block: it holds no pointer), then the slots' fd numbers (net, mount and
+ * IPC namespaces, cgroup directories and events), all of which stay open (not
  * close-on-exec). */
 #include <fcntl.h>
 #include <stdio.h>
@@ -68,7 +68,7 @@ int sb_handover_write(const struct sb_plan *p, const struct sb_runtime *rt, int 
                 sb_write_all(SB_ZYGOTE_STATE_FD, rt->slot, rt->slots * sizeof(*rt->slot));
         for (unsigned i = 0; i < rt->slots; i++) {
                 const struct sb_slot_fds *s = &rt->slot[i];
-                r |= keep_open(s->netns) | keep_open(s->events);
+                r |= keep_open(s->netns) | keep_open(s->mntns) | keep_open(s->ipcns) | keep_open(s->events);
                 for (int k = 0; k < SB_CG_DIRS; k++)
                         r |= keep_open(s->cgroup[k]);
         }

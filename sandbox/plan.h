@@ -20,8 +20,8 @@
 /* where a cold job's python3 finds the runner inside the job's root */
 #define SB_ROOT_RUNNER "/sandrun/runner.py"
 /* Both opened once at start-up by sb_plan_prepare, on these fixed numbers,
- * which step 2 keeps: step 3 copies the runner into a cold job's root, the
- * job's first process executes init from its fd.  Their paths may lie under
+ * which step 2 keeps: the runner is copied into a cold slot's root
+ * (slot_ns.c), the job's first process executes init from its fd.  Their paths may lie under
  * /tmp, which the job's root (and the warm zygote's private /tmp) hides by
  * the time they are needed. */
 #define SB_RUNNER_FD 900       /* readable */

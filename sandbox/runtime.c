@@ -15,7 +15,7 @@ int sb_runtime_init(struct sb_runtime *rt, unsigned slots, struct sb_error *err)
                 return sb_failx(err, ENOMEM, "out of memory");
         for (unsigned i = 0; i < slots; i++) {
                 struct sb_slot_fds *s = &rt->slot[i];
-                s->netns = s->events = -1;
+                s->netns = s->mntns = s->ipcns = s->events = -1;
                 for (int k = 0; k < SB_CG_DIRS; k++)
                         s->cgroup[k] = -1;
         }
@@ -27,6 +27,9 @@ int sb_runtime_open(const struct sb_plan *p, struct sb_runtime *rt, struct sb_er
         int r;
         if ((r = sb_runtime_init(rt, p->slots, err)) < 0 || (r = sb_cgroup_open(p, rt, err)) < 0)
                 return r;
+        for (unsigned i = 0; i < rt->slots; i++)
+                if ((r = sb_slot_ns_create(p, i, &rt->slot[i], err)) < 0)
+                        return r;
         /* one net namespace per slot, made before any zygote so every
          * incarnation shares them (see step1_namespaces.c) */
         for (unsigned i = 0; i < rt->slots; i++) {

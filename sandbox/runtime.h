@@ -17,6 +17,8 @@ enum { SB_CG_MEMORY, SB_CG_PIDS, SB_CG_CPU, SB_CG_DIRS };
 /* What one execution slot has open, -1 where it has nothing. */
 struct sb_slot_fds {
         int netns;                   /* the slot's net namespace, else a fresh one per job */
+        int mntns;                   /* the slot's root, in a mount namespace each job copies (slot_ns.c) */
+        int ipcns;                   /* the slot's IPC namespace */
         int cgroup[SB_CG_DIRS];      /* the slot's cgroup directories */
         int events;                  /* memory.events (v1: memory.oom_control), for the job's init */
 };
@@ -30,5 +32,7 @@ struct sb_runtime {
 /* Room for the plan's slots, every fd -1, no limit known. */
 int sb_runtime_init(struct sb_runtime *rt, unsigned slots, struct sb_error *err);
 /* The supervisor: open the slots' cgroups and make their net namespaces
- * (without them, each job makes a fresh one). */
+ * (without them, each job makes a fresh one), roots and IPC namespaces. */
 int sb_runtime_open(const struct sb_plan *p, struct sb_runtime *rt, struct sb_error *err);
+/* slot_ns.c: a slot's root and IPC namespace, into fds->mntns and ipcns */
+int sb_slot_ns_create(const struct sb_plan *p, unsigned slot, struct sb_slot_fds *fds, struct sb_error *err);

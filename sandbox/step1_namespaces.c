@@ -1,13 +1,17 @@
 /* Step 1: the job's process starts life in its own namespaces.
  *
- * The clone itself (new pid, mount, ipc and uts namespaces, and net where a
- * slot has none of its own) is clone_job.c's.  Here the job's first process
- * joins its slot's net namespace, starts from a clean signal state, joins
+ * The clone itself (new pid and uts namespaces, and net where a slot has
+ * none of its own) is clone_job.c's.  Here the job's first process joins its
+ * slot's net and IPC namespaces (emptying the latter), takes a private copy
+ * of its slot's root (slot_ns.c), starts from a clean signal state, joins
  * its slot's cgroups and makes its cgroup namespace. */
 #include <fcntl.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -23,7 +27,7 @@
  * same as a fresh one: a slot runs one job at a time, an unprivileged job
  * cannot configure anything in it (no interface but a loopback it cannot
  * bring up, no routes, no sysctls), and its sockets die with its processes.
- * (IPC namespaces are not reused: System V objects outlive processes.) */
+ * (The slot's IPC namespace is reused too, emptied first: see below.) */
 int sb_netns_create(struct sb_error *err)
 {
         int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -53,6 +57,72 @@ int sb_netns_join(const struct sb_slot_fds *slot, struct sb_error *err)
         /* without one, the clone made the job a fresh namespace */
         if (slot->netns >= 0 && setns(slot->netns, CLONE_NEWNET) < 0)
                 return sb_fail(err, errno, "join the slot's net namespace");
+        return 0;
+}
+
+/* System V objects outlive their processes: whatever the slot's last job
+ * left (it is gone whole: its init, the last of it, has been reaped) is
+ * removed before this job runs anything.  The *_STAT calls walk the
+ * namespace's entries by index; the *_INFO counts must then say none is
+ * left, or the job does not start.  (Segments are gone already where no
+ * process has them attached: shm_rmid_forced, slot_ns.c.) */
+static int ipcns_sweep(struct sb_error *err)
+{
+        struct shm_info shm;
+        struct seminfo sem;
+        struct msginfo msg;
+        union semun { int val; struct semid_ds *buf; unsigned short *array; struct seminfo *__buf; } arg;
+
+        int top = shmctl(0, SHM_INFO, (struct shmid_ds *) &shm);
+        for (int i = 0; top >= 0 && shm.used_ids && i <= top; i++) {
+                struct shmid_ds ds;
+                int id = shmctl(i, SHM_STAT, &ds);
+                if (id >= 0)
+                        shmctl(id, IPC_RMID, NULL);
+        }
+        arg.__buf = &sem;
+        top = semctl(0, 0, SEM_INFO, arg);
+        for (int i = 0; top >= 0 && sem.semusz && i <= top; i++) {
+                struct semid_ds ds;
+                arg.buf = &ds;
+                int id = semctl(i, 0, SEM_STAT, arg);
+                if (id >= 0)
+                        semctl(id, 0, IPC_RMID);
+        }
+        top = msgctl(0, MSG_INFO, (struct msqid_ds *) &msg);
+        for (int i = 0; top >= 0 && msg.msgpool && i <= top; i++) {
+                struct msqid_ds ds;
+                int id = msgctl(i, MSG_STAT, &ds);
+                if (id >= 0)
+                        msgctl(id, IPC_RMID, NULL);
+        }
+
+        arg.__buf = &sem;
+        if (shmctl(0, SHM_INFO, (struct shmid_ds *) &shm) < 0 || semctl(0, 0, SEM_INFO, arg) < 0 ||
+            msgctl(0, MSG_INFO, (struct msqid_ds *) &msg) < 0)
+                return sb_fail(err, errno, "count the slot's IPC objects");
+        if (shm.used_ids || sem.semusz || msg.msgpool)
+                return sb_failx(err, EBUSY, "the slot's IPC namespace still holds %d segments, %d semaphore sets, %d queues",
+                                shm.used_ids, sem.semusz, msg.msgpool);
+        return 0;
+}
+
+/* The slot's IPC namespace, emptied; then its root, in a mount namespace of
+ * the job's own: setns makes the slot's root ours (and our cwd its "/"), the
+ * unshare copies its mount tree, so what the job mounts (its /proc and
+ * /tmp, step 3) is its own and the slot's stays as it was built.  Nothing is
+ * mounted between the two. */
+int sb_slot_ns_join(const struct sb_slot_fds *slot, struct sb_error *err)
+{
+        int r;
+        if (setns(slot->ipcns, CLONE_NEWIPC) < 0)
+                return sb_fail(err, errno, "join the slot's IPC namespace");
+        if ((r = ipcns_sweep(err)) < 0)
+                return r;
+        if (setns(slot->mntns, CLONE_NEWNS) < 0)
+                return sb_fail(err, errno, "enter the slot's root");
+        if (unshare(CLONE_NEWNS) < 0)
+                return sb_fail(err, errno, "unshare(CLONE_NEWNS)");
         return 0;
 }
 

@@ -23,8 +23,9 @@ int sb_fds_install(const int job_fds[], size_t n, struct sb_error *err)
                 if (dup2(tmp[i], (int) i) < 0)   /* dup2 clears FD_CLOEXEC */
                         return sb_fail(err, errno, "dup2 job fd %zu", i);
         }
-        /* all but the runner and init files, which step 3 binds and closes,
-         * and the job's memory.events, which init keeps */
+        /* all but the runner and init files (step 3 closes the runner's,
+         * the first process executes init's) and the job's memory.events,
+         * which init keeps */
         if (close_range((unsigned) n, SB_RUNNER_FD - 1, 0) < 0 || close_range(SB_EVENTS_FD + 1, ~0U, 0) < 0)
                 return sb_fail(err, errno, "close_range");
         return 0;

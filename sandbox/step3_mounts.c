@@ -1,13 +1,20 @@
-/* Step 3: a fresh root made only of what Python needs.
+/* Step 3: a root made only of what Python needs, and the job's own /proc
+ * and /tmp on it.
  *
- * Built on a tmpfs in the job's own mount namespace, then made the root with
- * pivot_root and the host's tree detached, so nothing of /home, /root, /run,
- * /var, the service's sockets or the source tree is reachable.  Every bind is
- * read-only, nosuid and nodev recursively (mount_setattr with AT_RECURSIVE):
- * a plain MS_REMOUNT|MS_RDONLY only changes the top mount and leaves
- * submounts writable.  The only writable place is the private, size-limited
- * /tmp; /dev/shm points into it, so shared memory is private and counted in
- * the same limit. */
+ * The root is the same for every job of a slot and is built once, at
+ * start-up, in the slot's own mount namespace (slot_ns.c): on a tmpfs, then
+ * made the root with pivot_root and the host's tree detached, so nothing of
+ * /home, /root, /run, /var, the service's sockets or the source tree is
+ * there.  Every bind is read-only, nosuid and nodev recursively
+ * (mount_setattr with AT_RECURSIVE): a plain MS_REMOUNT|MS_RDONLY only
+ * changes the top mount and leaves submounts writable.  The root's tmpfs and
+ * /dev's are read-only at the superblock, so no mount of them, in any copy of
+ * the namespace, can write.
+ *
+ * A job enters the slot's namespace and takes a private copy of it (step 1);
+ * here it mounts its /proc (its pid namespace's) and its /tmp, the only
+ * writable place, private and size-limited; /dev/shm points into it, so
+ * shared memory is private and counted in the same limit. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -193,20 +200,20 @@ static int make_dev(struct sb_error *err)
         return 0;
 }
 
-/* System V IPC lives in the job's own IPC namespace, whose limits start at
+/* System V IPC lives in the slot's own IPC namespace, whose limits start at
  * the kernel's defaults: unbounded shared memory and tens of thousands of
  * queues and semaphore arrays.  A segment keeps its pages after shmdt(), so
  * RLIMIT_AS never sees them: attach, touch, detach and repeat would take the
- * host's memory.  The namespace is new and still ours (the job has not
- * dropped its capabilities yet), so cap it: shared memory at the size of the
- * job's /tmp (which also holds /dev/shm), a few queues, few semaphores.
- * These sysctls are per IPC namespace (/proc/sys/kernel shows the caller's);
- * they are written through the job's own /proc while it is still writable:
- * the service's /proc/sys may be read-only (ProtectKernelTunables=). */
+ * host's memory.  So cap it: shared memory at the size of a job's /tmp
+ * (which also holds /dev/shm), a few queues, few semaphores; segments die
+ * with their last user (shm_rmid_forced); no POSIX message queue at all
+ * (slot_ns.c says why).  These sysctls are per IPC namespace (/proc/sys
+ * shows the caller's); they are written through a /proc mounted for the
+ * purpose: the service's /proc/sys may be read-only (ProtectKernelTunables=). */
 static int write_sysctl(const char *name, const char *value, struct sb_error *err)
 {
         char path[64];
-        snprintf(path, sizeof(path), NEWROOT "/proc/sys/kernel/%s", name);
+        snprintf(path, sizeof(path), NEWROOT "/proc/sys/%s", name);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return sb_fail(err, errno, "open %s", path);
@@ -226,13 +233,23 @@ static int ipcns_limit(uint64_t shm_bytes, struct sb_error *err)
         snprintf(shmmax, sizeof(shmmax), "%llu", (unsigned long long) shm_bytes);
         snprintf(shmall, sizeof(shmall), "%llu", (unsigned long long) (shm_bytes / (uint64_t) (page > 0 ? page : 4096)));
         int r;
-        if ((r = write_sysctl("shmmax", shmmax, err)) < 0 || (r = write_sysctl("shmall", shmall, err)) < 0 ||
-            (r = write_sysctl("shmmni", "64", err)) < 0 ||
-            /* 16 queues of at most 16 KiB each */
-            (r = write_sysctl("msgmni", "16", err)) < 0 || (r = write_sysctl("msgmnb", "16384", err)) < 0 ||
-            /* SEMMSL SEMMNS SEMOPM SEMMNI: 64 arrays, 4096 semaphores in all */
-            (r = write_sysctl("sem", "250 4096 32 64", err)) < 0)
+        if ((r = mkdir_p_in_root("/proc", 0555, err)) < 0)
                 return r;
+        if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return sb_fail(err, errno, "mount a /proc for the IPC limits");
+        if ((r = write_sysctl("kernel/shmmax", shmmax, err)) < 0 ||
+            (r = write_sysctl("kernel/shmall", shmall, err)) < 0 ||
+            (r = write_sysctl("kernel/shmmni", "64", err)) < 0 ||
+            (r = write_sysctl("kernel/shm_rmid_forced", "1", err)) < 0 ||
+            /* 16 queues of at most 16 KiB each */
+            (r = write_sysctl("kernel/msgmni", "16", err)) < 0 ||
+            (r = write_sysctl("kernel/msgmnb", "16384", err)) < 0 ||
+            /* SEMMSL SEMMNS SEMOPM SEMMNI: 64 arrays, 4096 semaphores in all */
+            (r = write_sysctl("kernel/sem", "250 4096 32 64", err)) < 0 ||
+            (r = write_sysctl("fs/mqueue/queues_max", "0", err)) < 0)
+                return r;
+        if (umount2(NEWROOT "/proc", MNT_DETACH) < 0)
+                return sb_fail(err, errno, "unmount the /proc of the IPC limits");
         return 0;
 }
 
@@ -254,15 +271,15 @@ static int mask_proc(struct sb_error *err)
         const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         char path[64];
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                snprintf(path, sizeof(path), NEWROOT "/proc/%s", files[i]);
+                snprintf(path, sizeof(path), "/proc/%s", files[i]);
                 if (access(path, F_OK) < 0)
                         continue;
-                if (mount(NEWROOT "/dev/null", path, NULL, MS_BIND, NULL) < 0 ||
+                if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0 ||
                     mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
                         return sb_fail(err, errno, "mask /proc/%s", files[i]);
         }
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                snprintf(path, sizeof(path), NEWROOT "/proc/%s", dirs[i]);
+                snprintf(path, sizeof(path), "/proc/%s", dirs[i]);
                 if (access(path, F_OK) < 0)
                         continue;
                 if (mount("tmpfs", path, "tmpfs", ro, "size=0,nr_inodes=1,mode=0555") < 0)
@@ -271,12 +288,12 @@ static int mask_proc(struct sb_error *err)
         return 0;
 }
 
-int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err)
+int sb_root_template_build(const struct sb_plan *p, uid_t uid, struct sb_error *err)
 {
-        char opts[128];
         int r;
 
-        /* Nothing we mount may propagate back to the host. */
+        /* Nothing we mount may propagate back to the host, nor, later,
+         * from a job's copy of this namespace back into it. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return sb_fail(err, errno, "make / private");
         if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=256,mode=0755") < 0)
@@ -294,33 +311,11 @@ int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err)
         /* The cold runner is a file python3 reads; the warm one is already
          * loaded in the zygote.  sandrun-init is executed from its fd
          * (job_first.c), so it needs no path in here at all. */
-        r = p->warm ? 0 : copy_fd_to_root(SB_RUNNER_FD, SB_ROOT_RUNNER, err);
-        close(SB_RUNNER_FD);
-        if (r < 0)
+        if (!p->warm && (r = copy_fd_to_root(SB_RUNNER_FD, SB_ROOT_RUNNER, err)) < 0)
                 return r;
-        if ((r = make_dev(err)) < 0)
+        if ((r = make_dev(err)) < 0 || (r = ipcns_limit(p->tmp_bytes, err)) < 0 ||
+            (r = mkdir_p_in_root("/tmp", 01777, err)) < 0)
                 return r;
-
-        if ((r = mkdir_p_in_root("/proc", 0555, err)) < 0)
-                return r;
-        /* We are pid 1 of the job's pid namespace: this /proc shows only the
-         * job's processes.  Read-only once the IPC limits are written:
-         * nothing under it needs writing after that. */
-        if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                return sb_fail(err, errno, "mount /proc");
-        if ((r = ipcns_limit(p->tmp_bytes, err)) < 0 || (r = mask_proc(err)) < 0)
-                return r;
-        if (mount(NULL, NEWROOT "/proc", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  NULL) < 0)
-                return sb_fail(err, errno, "remount /proc read-only");
-
-        if ((r = mkdir_p_in_root("/tmp", 01777, err)) < 0)
-                return r;
-        snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=4096,mode=1777", (unsigned long long) p->tmp_bytes);
-        if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-                return sb_fail(err, errno, "mount /tmp");
-        if (mkdir(NEWROOT "/tmp/.shm", 01777) < 0 || chmod(NEWROOT "/tmp/.shm", 01777) < 0)
-                return sb_fail(err, errno, "mkdir /tmp/.shm");
 
         /* pivot_root(".", ".") stacks the old root under the new one; the
          * detach then drops the whole host tree from this namespace. */
@@ -332,8 +327,36 @@ int sb_mounts_enter(const struct sb_plan *p, uid_t uid, struct sb_error *err)
                 return sb_fail(err, errno, "detach old root");
         if (chdir("/") < 0)
                 return sb_fail(err, errno, "chdir /");
-        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        /* read-only at the superblock, then at the mount */
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0 ||
+            mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
                 return sb_fail(err, errno, "remount / read-only");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return sb_fail(err, errno, "make the root private");
+        return 0;
+}
+
+int sb_mounts_enter(const struct sb_plan *p, struct sb_error *err)
+{
+        char opts[128];
+        int r;
+
+        /* the runner's fd was only for the slot's root */
+        close(SB_RUNNER_FD);
+        /* We are pid 1 of the job's pid namespace: this /proc shows only the
+         * job's processes, and is read-only once masked. */
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return sb_fail(err, errno, "mount /proc");
+        if ((r = mask_proc(err)) < 0)
+                return r;
+        if (mount(NULL, "/proc", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return sb_fail(err, errno, "remount /proc read-only");
+
+        snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=4096,mode=1777", (unsigned long long) p->tmp_bytes);
+        if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+                return sb_fail(err, errno, "mount /tmp");
+        if (mkdir("/tmp/.shm", 01777) < 0 || chmod("/tmp/.shm", 01777) < 0)
+                return sb_fail(err, errno, "mkdir /tmp/.shm");
         /* a script's relative paths land in the only writable place */
         if (chdir("/tmp") < 0)
                 return sb_fail(err, errno, "chdir /tmp");

@@ -78,6 +78,10 @@ static const char *const denied[] = {
          * hold max_file_size of them (256 x 64 MB by default).  Files in
          * /tmp (and /dev/shm) count against its size instead. */
         "memfd_create", "memfd_secret",
+        /* POSIX message queues: the slot's IPC namespace is shared by its
+         * jobs one after the other, and nothing would remove a queue left
+         * behind (the namespace also allows none: slot_ns.c) */
+        "mq_open",
 };
 
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,

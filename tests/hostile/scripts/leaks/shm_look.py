@@ -3,13 +3,14 @@ name, the SysV segment, semaphore and queue by key; /proc/sysvipc lists
 every SysV object of the IPC namespace."""
 import ctypes
 import errno
+import os
 from multiprocessing import shared_memory
 
 KEY = 0x5A4D0D15
 
 
 def main():
-    out = {}
+    out = {"uid": os.getuid()}
     try:
         shm = shared_memory.SharedMemory(name="sandrun_hostile")
         out["posix"] = "ATTACHED: %r" % bytes(shm.buf[:64])
@@ -25,4 +26,11 @@ def main():
         with open("/proc/sysvipc/" + n) as f:
             sysvipc[n] = f.read().splitlines()[1:]
     out["/proc/sysvipc"] = sysvipc
+    libc.mq_open.restype = ctypes.c_int
+    try:
+        librt = ctypes.CDLL("librt.so.1", use_errno=True)
+        q = librt.mq_open(b"/sandrun_hostile", os.O_RDONLY)
+        out["mq_open"] = ("OPENED %d" % q) if q >= 0 else errno.errorcode.get(ctypes.get_errno())
+    except OSError as e:
+        out["mq_open"] = refusal(e)
     return out
