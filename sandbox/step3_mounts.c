@@ -272,17 +272,18 @@ static int mask_proc(struct sb_error *err)
         char path[64];
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 snprintf(path, sizeof(path), "/proc/%s", files[i]);
-                if (access(path, F_OK) < 0)
-                        continue;
-                if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0 ||
-                    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
+                /* what this kernel lacks fails ENOENT: one lookup, not two */
+                if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return sb_fail(err, errno, "mask /proc/%s", files[i]);
+                }
+                if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
                         return sb_fail(err, errno, "mask /proc/%s", files[i]);
         }
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 snprintf(path, sizeof(path), "/proc/%s", dirs[i]);
-                if (access(path, F_OK) < 0)
-                        continue;
-                if (mount("tmpfs", path, "tmpfs", ro, "size=0,nr_inodes=1,mode=0555") < 0)
+                if (mount("tmpfs", path, "tmpfs", ro, "size=0,nr_inodes=1,mode=0555") < 0 && errno != ENOENT)
                         return sb_fail(err, errno, "mask /proc/%s", dirs[i]);
         }
         return 0;
