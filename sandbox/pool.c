@@ -19,6 +19,8 @@
  * this long, doubling up to the most */
 #define POOL_RETRY_MS 100
 #define POOL_RETRY_MAX_MS 10000
+/* how long a refill waits at most for the request it would compete with */
+#define POOL_HOLD_MS 20
 
 static int send_fds(int chan, const void *msg, size_t len, const int *fds, size_t n)
 {
@@ -125,11 +127,29 @@ static struct running *pooled_job(struct spawner *s)
  * running as CPUs (or every execution slot busy) requests are served
  * without the pool, as fast as the machine starts jobs, rather than wait
  * behind refills (wrk, hello at concurrency 16 on 2 CPUs: 135 requests/s
- * before this rule, 149 to 163 with it, 158 with pool_depth 0). */
+ * before this rule, 149 to 163 with it, 158 with pool_depth 0).
+ *
+ * And not while the job just taken from the pool runs, as long as another
+ * job still waits (for at most POOL_HOLD_MS): a refill is a few ms of CPU
+ * (the clone, the confinement, the runner's rehearsal), and on a small
+ * machine it would take them from the very request whose hand-over started
+ * it.  Paced hello on 2 CPUs: p50 4.3-4.7 ms with the refill at once,
+ * 3.3-3.6 ms with it after the answer (docs/performance.md).  The next
+ * request meanwhile takes one of the jobs still waiting. */
 bool sb_pool_refill_due(const struct spawner *s, uint64_t now)
 {
         return s->waiting < s->p->pool && now >= s->refill_after_ns && s->running < s->refill_below &&
-               sb_spawner_free_slot(s) >= 0;
+               !(s->refill_for > 0 && now < s->refill_hold_ns) && sb_spawner_free_slot(s) >= 0;
+}
+
+uint64_t sb_pool_refill_next_ns(const struct spawner *s)
+{
+        if (s->waiting >= s->p->pool)
+                return 0;
+        uint64_t t = s->refill_after_ns;
+        if (s->refill_for > 0 && s->refill_hold_ns > t)
+                t = s->refill_hold_ns;
+        return t;
 }
 
 /* One more job for the pool: confined (the clone returns once its init
@@ -179,8 +199,11 @@ struct running *sb_pool_take(struct spawner *s, const struct sb_job_request *req
                 /* before the job may use any memory of the request's */
                 if (sb_cgroup_limit(s->p, s->rt, w->slot, req->memory_bytes, err) < 0)
                         return NULL;
-                if (hand_over(s, w, req, fds) == 0)
+                if (hand_over(s, w, req, fds) == 0) {
+                        s->refill_for = s->waiting > 0 ? w->pid : 0;
+                        s->refill_hold_ns = sb_now_ns() + POOL_HOLD_MS * SB_NSEC_PER_MSEC;
                         return w;
+                }
         }
         return NULL;
 }

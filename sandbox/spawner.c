@@ -162,6 +162,8 @@ static void reap(struct spawner *s)
                         if (j->pid != pid)
                                 continue;
                         s->busy[j->slot] = false;
+                        if (pid == s->refill_for)
+                                s->refill_for = 0;
                         if (j->state != JOB_RUNNING) {
                                 if (j->state == JOB_WAITING) {
                                         close(j->runner_chan);
@@ -346,8 +348,8 @@ static void __attribute__((noreturn)) zygote_main(struct spawner *s, int ctl, pi
                 if (refill_now) {
                         /* a request that is already here goes first */
                         timeout = 0;
-                } else if (s->waiting < s->p->pool && s->refill_after_ns > now) {
-                        int ms = (int) ((s->refill_after_ns - now) / SB_NSEC_PER_MSEC) + 1;
+                } else if (sb_pool_refill_next_ns(s) > now) {
+                        int ms = (int) ((sb_pool_refill_next_ns(s) - now) / SB_NSEC_PER_MSEC) + 1;
                         if (timeout < 0 || ms < timeout)
                                 timeout = ms;
                 }

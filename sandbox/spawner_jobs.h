@@ -56,6 +56,10 @@ struct spawner {
         unsigned refill_below;       /* refill only while fewer jobs than this run */
         unsigned pool_failures;      /* pooled jobs in a row that died before a request */
         uint64_t refill_after_ns;
+        /* the job last taken from the pool while others still waited: no
+         * refill until it ends, or until refill_hold_ns (pool.c) */
+        pid_t refill_for;
+        uint64_t refill_hold_ns;
         int devnull;                 /* a pooled job's placeholders */
         uint64_t as_base;            /* warm: the zygote's address space */
         uint64_t base_rss_kb;        /* warm: the zygote's resident size, reported with every job */
@@ -81,8 +85,10 @@ pid_t sb_spawner_clone_first(struct spawner *s, const struct sb_job_request *req
  * then the request is refused). */
 struct running *sb_pool_take(struct spawner *s, const struct sb_job_request *req, const int fds[SB_N_JOB_FDS],
                              struct sb_error *err);
-/* Is a pooled job to be started now? */
+/* Is a pooled job to be started now?  If not, when might one be (0: not
+ * before something else happens)? */
 bool sb_pool_refill_due(const struct spawner *s, uint64_t now);
+uint64_t sb_pool_refill_next_ns(const struct spawner *s);
 /* Start one (the zygote's thread waits meanwhile). */
 void sb_pool_refill(struct spawner *s);
 /* A waiting job died before its request: how is its wait status, or the

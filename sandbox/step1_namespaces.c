@@ -66,44 +66,46 @@ int sb_netns_join(const struct sb_slot_fds *slot, struct sb_error *err)
  * namespace's entries by index; the *_INFO counts must then say none is
  * left, or the job does not start.  (Segments are gone already where no
  * process has them attached: shm_rmid_forced, slot_ns.c.) */
+enum { IPC_SHM, IPC_SEM, IPC_MSG, IPC_KINDS };
+
+static int ipc_ctl(int kind, int id, int cmd, void *buf)
+{
+        union semun { int val; struct semid_ds *buf; unsigned short *array; struct seminfo *__buf; } arg;
+        switch (kind) {
+        case IPC_SHM:
+                return shmctl(id, cmd, buf);
+        case IPC_SEM:
+                arg.buf = buf;
+                return semctl(id, 0, cmd, arg);
+        default:
+                return msgctl(id, cmd, buf);
+        }
+}
+
 static int ipcns_sweep(struct sb_error *err)
 {
-        struct shm_info shm;
-        struct seminfo sem;
-        struct msginfo msg;
-        union semun { int val; struct semid_ds *buf; unsigned short *array; struct seminfo *__buf; } arg;
-
-        int top = shmctl(0, SHM_INFO, (struct shmid_ds *) &shm);
-        for (int i = 0; top >= 0 && shm.used_ids && i <= top; i++) {
-                struct shmid_ds ds;
-                int id = shmctl(i, SHM_STAT, &ds);
-                if (id >= 0)
-                        shmctl(id, IPC_RMID, NULL);
+        static const struct { int info, stat; const char *what; } kinds[IPC_KINDS] = {
+                [IPC_SHM] = { SHM_INFO, SHM_STAT, "shared memory segments" },
+                [IPC_SEM] = { SEM_INFO, SEM_STAT, "semaphore sets" },
+                [IPC_MSG] = { MSG_INFO, MSG_STAT, "message queues" },
+        };
+        for (int k = 0; k < IPC_KINDS; k++) {
+                union { struct shm_info shm; struct seminfo sem; struct msginfo msg; } info;
+                union { struct shmid_ds shm; struct semid_ds sem; struct msqid_ds msg; } ds;
+                /* *_INFO returns the highest index in use (0 when none) */
+                int top = ipc_ctl(k, 0, kinds[k].info, &info);
+                for (int i = 0; i <= top; i++) {
+                        int id = ipc_ctl(k, i, kinds[k].stat, &ds);
+                        if (id >= 0)
+                                ipc_ctl(k, id, IPC_RMID, NULL);
+                }
+                if (ipc_ctl(k, 0, kinds[k].info, &info) < 0)
+                        return sb_fail(err, errno, "count the slot's %s", kinds[k].what);
+                int left = k == IPC_SHM ? info.shm.used_ids : k == IPC_SEM ? info.sem.semusz : info.msg.msgpool;
+                if (left)
+                        return sb_failx(err, EBUSY, "the slot's IPC namespace still holds %d %s", left,
+                                        kinds[k].what);
         }
-        arg.__buf = &sem;
-        top = semctl(0, 0, SEM_INFO, arg);
-        for (int i = 0; top >= 0 && sem.semusz && i <= top; i++) {
-                struct semid_ds ds;
-                arg.buf = &ds;
-                int id = semctl(i, 0, SEM_STAT, arg);
-                if (id >= 0)
-                        semctl(id, 0, IPC_RMID);
-        }
-        top = msgctl(0, MSG_INFO, (struct msqid_ds *) &msg);
-        for (int i = 0; top >= 0 && msg.msgpool && i <= top; i++) {
-                struct msqid_ds ds;
-                int id = msgctl(i, MSG_STAT, &ds);
-                if (id >= 0)
-                        msgctl(id, IPC_RMID, NULL);
-        }
-
-        arg.__buf = &sem;
-        if (shmctl(0, SHM_INFO, (struct shmid_ds *) &shm) < 0 || semctl(0, 0, SEM_INFO, arg) < 0 ||
-            msgctl(0, MSG_INFO, (struct msqid_ds *) &msg) < 0)
-                return sb_fail(err, errno, "count the slot's IPC objects");
-        if (shm.used_ids || sem.semusz || msg.msgpool)
-                return sb_failx(err, EBUSY, "the slot's IPC namespace still holds %d segments, %d semaphore sets, %d queues",
-                                shm.used_ids, sem.semusz, msg.msgpool);
         return 0;
 }
 
