@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -21,6 +22,8 @@
 #define POOL_RETRY_MAX_MS 10000
 /* how long a refill waits at most for the request it would compete with */
 #define POOL_HOLD_MS 20
+/* how often a refill waiting for a CPU looks again */
+#define POOL_RECHECK_MS 10
 
 static int send_fds(int chan, const void *msg, size_t len, const int *fds, size_t n)
 {
@@ -120,14 +123,50 @@ static struct running *pooled_job(struct spawner *s)
         return best;
 }
 
+/* Tasks runnable on the machine right now, the caller included
+ * (/proc/loadavg's fourth field, "runnable/all"), or -1. */
+static int runnable_now(int loadavg)
+{
+        char buf[128];
+        ssize_t n = loadavg < 0 ? -1 : pread(loadavg, buf, sizeof(buf) - 1, 0);
+        if (n <= 0)
+                return -1;
+        buf[n] = 0;
+        const char *p = buf;
+        for (int field = 0; field < 3; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return -1;
+                p++;
+        }
+        char *end;
+        long v = strtol(p, &end, 10);
+        return end == p || *end != '/' || v < 0 || v > 1000000 ? -1 : (int) v;
+}
+
+/* A CPU to spare: fewer jobs run than there are CPUs, or, with more, fewer
+ * tasks are runnable than there are CPUs besides us (jobs that sleep, wait
+ * for their stdin or for a lock take no CPU, and would otherwise starve
+ * the pool of every other client: a client's two-second sleepers left
+ * another's hellos without a waiting job). */
+static bool cpu_to_spare(const struct spawner *s)
+{
+        if (s->running < s->refill_below)
+                return true;
+        if (s->running >= s->p->slots - s->p->pool)
+                return false;
+        int r = runnable_now(s->loadavg);
+        return r >= 0 && (unsigned) r <= s->cpus;
+}
+
 /* Is a pooled job to be started now?  Only with a slot free for it, no
  * failure to wait out, and a CPU to spare: a pooled job costs what a job
  * started for its request costs, and more (its rehearsal), which only pays
- * when it is done on a CPU that would idle otherwise.  With as many jobs
- * running as CPUs (or every execution slot busy) requests are served
- * without the pool, as fast as the machine starts jobs, rather than wait
- * behind refills (wrk, hello at concurrency 16 on 2 CPUs: 135 requests/s
- * before this rule, 149 to 163 with it, 158 with pool_depth 0).
+ * when it is done on a CPU that would idle otherwise.  With every CPU busy
+ * (or every execution slot) requests are served without the pool, as fast
+ * as the machine starts jobs, rather than wait behind refills (wrk, hello
+ * at concurrency 16 on 2 CPUs: 135 requests/s before this rule, 149 to 163
+ * with it, 158 with pool_depth 0).
  *
  * And not while the job just taken from the pool runs, as long as another
  * job still waits (for at most POOL_HOLD_MS): a refill is a few ms of CPU
@@ -138,17 +177,21 @@ static struct running *pooled_job(struct spawner *s)
  * request meanwhile takes one of the jobs still waiting. */
 bool sb_pool_refill_due(const struct spawner *s, uint64_t now)
 {
-        return s->waiting < s->p->pool && now >= s->refill_after_ns && s->running < s->refill_below &&
-               !(s->refill_for > 0 && now < s->refill_hold_ns) && sb_spawner_free_slot(s) >= 0;
+        return s->waiting < s->p->pool && now >= s->refill_after_ns &&
+               !(s->refill_for > 0 && now < s->refill_hold_ns) && sb_spawner_free_slot(s) >= 0 &&
+               cpu_to_spare(s);
 }
 
-uint64_t sb_pool_refill_next_ns(const struct spawner *s)
+uint64_t sb_pool_refill_next_ns(const struct spawner *s, uint64_t now)
 {
         if (s->waiting >= s->p->pool)
                 return 0;
         uint64_t t = s->refill_after_ns;
         if (s->refill_for > 0 && s->refill_hold_ns > t)
                 t = s->refill_hold_ns;
+        /* waiting only for a CPU: look again soon, no event may come */
+        if (t <= now && sb_spawner_free_slot(s) >= 0 && s->running < s->p->slots - s->p->pool)
+                t = now + POOL_RECHECK_MS * SB_NSEC_PER_MSEC;
         return t;
 }
 

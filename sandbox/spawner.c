@@ -335,9 +335,12 @@ static void __attribute__((noreturn)) zygote_main(struct spawner *s, int ctl, pi
         s->busy = own_pages(s->p->slots * sizeof(*s->busy));
         s->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        s->cpus = cpus > 0 ? (unsigned) cpus : 1;
         s->refill_below = s->p->slots - s->p->pool;
-        if (cpus > 0 && (unsigned long) cpus < s->refill_below)
-                s->refill_below = (unsigned) cpus;
+        if (s->cpus < s->refill_below)
+                s->refill_below = s->cpus;
+        /* without it, the pool refills only while fewer jobs run than CPUs */
+        s->loadavg = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
         if (sfd < 0 || !s->jobs || !s->busy || s->devnull < 0)
                 _exit(1);
         for (;;) {
@@ -348,8 +351,8 @@ static void __attribute__((noreturn)) zygote_main(struct spawner *s, int ctl, pi
                 if (refill_now) {
                         /* a request that is already here goes first */
                         timeout = 0;
-                } else if (sb_pool_refill_next_ns(s) > now) {
-                        int ms = (int) ((sb_pool_refill_next_ns(s) - now) / SB_NSEC_PER_MSEC) + 1;
+                } else if (sb_pool_refill_next_ns(s, now) > now) {
+                        int ms = (int) ((sb_pool_refill_next_ns(s, now) - now) / SB_NSEC_PER_MSEC) + 1;
                         if (timeout < 0 || ms < timeout)
                                 timeout = ms;
                 }

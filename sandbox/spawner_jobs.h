@@ -53,7 +53,9 @@ struct spawner {
         bool *busy;                  /* per sandbox slot: a job holds it */
         unsigned waiting;            /* JOB_WAITING jobs */
         unsigned running;            /* JOB_RUNNING jobs */
-        unsigned refill_below;       /* refill only while fewer jobs than this run */
+        unsigned refill_below;       /* refill at once while fewer jobs than this run */
+        unsigned cpus;
+        int loadavg;                 /* /proc/loadavg: how many tasks are runnable */
         unsigned pool_failures;      /* pooled jobs in a row that died before a request */
         uint64_t refill_after_ns;
         /* the job last taken from the pool while others still waited: no
@@ -88,7 +90,7 @@ struct running *sb_pool_take(struct spawner *s, const struct sb_job_request *req
 /* Is a pooled job to be started now?  If not, when might one be (0: not
  * before something else happens)? */
 bool sb_pool_refill_due(const struct spawner *s, uint64_t now);
-uint64_t sb_pool_refill_next_ns(const struct spawner *s);
+uint64_t sb_pool_refill_next_ns(const struct spawner *s, uint64_t now);
 /* Start one (the zygote's thread waits meanwhile). */
 void sb_pool_refill(struct spawner *s);
 /* A waiting job died before its request: how is its wait status, or the

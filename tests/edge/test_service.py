@@ -67,7 +67,7 @@ def test_unit_settings_the_sandbox_depends_on():
         return [l.split("=", 1)[1] for l in unit.splitlines() if l.startswith(name + "=")]
     assert setting("RestrictNamespaces") == ["pid mnt net ipc uts cgroup"]
     assert setting("CapabilityBoundingSet") == [
-        "CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_MKNOD"]
+        "CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_MKNOD CAP_SYS_CHROOT"]
     assert "User" not in [l.split("=")[0] for l in unit.splitlines()]  # starts as root
     assert setting("KillMode") == ["mixed"]
     timeout = int(setting("TimeoutStopSec")[0].rstrip("s"))
@@ -113,7 +113,7 @@ def test_capability_bounding_set_is_enough():
     """The app under exactly the unit's bounding set runs jobs, times them
     out and stops cleanly (capsh-style, with setpriv)."""
     with launched("sandrun-caps-", lambda sock: [
-            "setpriv", "--bounding-set", "-all,+sys_admin,+setuid,+setgid,+setpcap,+mknod",
+            "setpriv", "--bounding-set", "-all,+sys_admin,+setuid,+setgid,+setpcap,+mknod,+sys_chroot",
             "--inh-caps", "-all", FCGI, "--listen", sock, "--slots", "1", *app_args()]) as (sock, _):
         r = fcgi_client.execute(sock, "import os\ndef main():\n    return os.getuid()\n")
         assert r.status == 200 and r.json["result"] >= 200000, r
