@@ -270,6 +270,9 @@ static int mask_proc(struct sb_error *err)
         static const char *const dirs[] = { "acpi", "scsi", "asound" };
         const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         char path[64];
+        /* ENOENT below must mean a missing target, never the source */
+        if (access("/dev/null", F_OK) < 0)
+                return sb_fail(err, errno, "the root's /dev/null");
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 snprintf(path, sizeof(path), "/proc/%s", files[i]);
                 /* what this kernel lacks fails ENOENT: one lookup, not two */
