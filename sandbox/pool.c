@@ -172,8 +172,8 @@ static bool cpu_to_spare(const struct spawner *s)
  * job still waits (for at most POOL_HOLD_MS): a refill is a few ms of CPU
  * (the clone, the confinement, the runner's rehearsal), and on a small
  * machine it would take them from the very request whose hand-over started
- * it.  Paced hello on 2 CPUs: p50 4.3-4.7 ms with the refill at once,
- * 3.3-3.6 ms with it after the answer (docs/performance.md).  The next
+ * it.  Paced hello on 2 CPUs: p50 4.2-4.6 ms with the refill at once,
+ * 3.0-3.2 ms with it after the answer (docs/performance.md).  The next
  * request meanwhile takes one of the jobs still waiting. */
 bool sb_pool_refill_due(const struct spawner *s, uint64_t now)
 {
@@ -189,8 +189,9 @@ uint64_t sb_pool_refill_next_ns(const struct spawner *s, uint64_t now)
         uint64_t t = s->refill_after_ns;
         if (s->refill_for > 0 && s->refill_hold_ns > t)
                 t = s->refill_hold_ns;
-        /* waiting only for a CPU: look again soon, no event may come */
-        if (t <= now && sb_spawner_free_slot(s) >= 0 && s->running < s->p->slots - s->p->pool)
+        /* waiting only for a CPU, which /proc/loadavg tells: look again
+         * soon, no event may come (without it, a job's end is the event) */
+        if (t <= now && s->loadavg >= 0 && sb_spawner_free_slot(s) >= 0 && s->running < s->p->slots - s->p->pool)
                 t = now + POOL_RECHECK_MS * SB_NSEC_PER_MSEC;
         return t;
 }

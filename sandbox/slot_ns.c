@@ -21,7 +21,7 @@
  *   copy: the template's mounts are private, nothing propagates.
  * - The IPC namespace keeps System V objects past their creator, so each
  *   job's first process removes whatever is left before it runs anything
- *   (sb_ipcns_sweep), and shm_rmid_forced destroys a segment as soon as no
+ *   (ipcns_sweep, step1_namespaces.c), and shm_rmid_forced destroys a segment as soon as no
  *   process has it attached.  POSIX message queues cannot be made at all
  *   (queues_max 0 here, and the filter refuses mq_open).  What a job could
  *   still learn from the namespace is the sequence numbers of the object ids,
